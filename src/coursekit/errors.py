@@ -1,0 +1,86 @@
+"""Every error coursekit raises derives from :class:`CoursekitError`.
+
+Input errors carry :class:`Problem` rows (file, line, field, message) so that
+the command line can report all of them at once and exit 2; build errors name
+the module and the cell, and the command line exits 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "BuildError",
+    "CourseInvalid",
+    "CoursekitError",
+    "ModuleExecutionError",
+    "Problem",
+    "RecordInvalid",
+    "StoreError",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, in words a trainer understands."""
+
+    file: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        field = f" [{self.field}]" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class CoursekitError(Exception):
+    """Base class of every error coursekit raises."""
+
+    exit_code = 1
+
+
+class CourseInvalid(CoursekitError):
+    """The course sources are not valid; ``problems`` lists every problem found."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RecordInvalid(CoursekitError):
+    """A learner record file cannot be used (bad JSON, schema, course or checksum)."""
+
+    exit_code = 2
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class StoreError(CoursekitError):
+    """The learner store cannot be opened or written."""
+
+
+class BuildError(CoursekitError):
+    """Building or publishing the course failed."""
+
+
+class ModuleExecutionError(BuildError):
+    """A module notebook raised while it was executed.
+
+    Like papermill's ``PapermillExecutionError`` it carries where it failed:
+    the module id, the cell index (0-based) and the exception name and value.
+    """
+
+    def __init__(self, module: str, cell_index: int, ename: str, evalue: str) -> None:
+        self.module = module
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(f"module {module}: cell {cell_index} raised {ename}: {evalue}")
