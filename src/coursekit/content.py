@@ -75,11 +75,18 @@ class Located:
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
 
     def line(self, loc: tuple[str | int, ...]) -> int | None:
-        """The line of the deepest part of ``loc`` that the document has."""
-        for end in range(len(loc), -1, -1):
-            if loc[:end] in self.lines:
-                return self.lines[loc[:end]]
-        return None
+        """The line of the deepest part of ``loc`` that the document has.
+
+        A list index the document does not have is skipped, because a single
+        mapping may stand where the model takes a list of one (``evidence``).
+        """
+        path: tuple[str | int, ...] = ()
+        for part in loc:
+            if (*path, part) in self.lines:
+                path = (*path, part)
+            elif part != 0:
+                break
+        return self.lines.get(path)
 
 
 def bundled_course_path() -> Path:
@@ -185,10 +192,12 @@ def to_model(model: type[M], doc: Located, problems: list[Problem]) -> M | None:
     except ValidationError as exc:
         for err in exc.errors():
             loc = _clean_loc(tuple(err["loc"]))
+            if err["type"].startswith("union_tag"):
+                loc = (*loc, "type")
             message = _MESSAGES.get(err["type"], err["msg"])
             if err["type"] == "literal_error":
                 message = "should be " + err["msg"].removeprefix("Input should be ")
-            elif err["type"] in {"too_short", "too_long", "string_pattern_mismatch",
+            elif err["type"] in {"too_short", "too_long", "string_pattern_mismatch", "string_too_short",
                                  "greater_than_equal", "less_than_equal"}:
                 message = _describe_constraint(err)
             problems.append(
@@ -202,9 +211,9 @@ def _describe_constraint(err: Any) -> str:
     kind = err["type"]
     if kind == "string_pattern_mismatch":
         return "should be an ASCII id (lower-case letters, digits, hyphens; starts with a letter)"
+    if kind == "string_too_short":
+        return "is empty"
     if kind == "too_short":
-        if ctx.get("min_length") == 1 and isinstance(err.get("input"), str):
-            return "is empty"
         return f"needs at least {ctx.get('min_length')} entries"
     if kind == "too_long":
         return f"has more than {ctx.get('max_length')} entries"
@@ -326,6 +335,12 @@ def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
             continue
         front, sections = parse_module(md, text, problems)
         module_meta = to_model(ModuleMeta, front, problems) if front else None
+        if module_meta and module_meta.id != module_id:
+            problems.append(
+                Problem(str(md), f"is {module_meta.id!r} but the file is named {md.name}",
+                        line=front.line(("id",)) if front else None, field="id")
+            )
+            module_meta = None
         extras_path = module_dir / f"{module_id}.yaml"
         extras: ModuleExtras | None = ModuleExtras()
         files = [md]

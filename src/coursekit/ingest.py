@@ -288,16 +288,16 @@ def parse_packet(path: Path) -> Packet:
     _split_signature(notice)
     parts = [notice]
 
-    seen_numbers: list[int] = []
+    seen: list[tuple[int, str]] = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(blocks)
         label_block = blocks[start]
         label = label_block.text.rstrip("：:").replace(" ", "")
         number = _chinese_number(_LABEL.match(label_block.text).group(1))  # type: ignore[union-attr]
-        if seen_numbers and number != seen_numbers[-1] + 1:
-            problems.append(Problem(str(path), f"{label} follows 附件{seen_numbers[-1]}: "
+        if seen and number != seen[-1][0] + 1:
+            problems.append(Problem(str(path), f"{label} follows {seen[-1][1]}: "
                                     "attachments should be numbered in order", line=label_block.line))
-        seen_numbers.append(number)
+        seen.append((number, label))
         part = Part(f"a{number}", label, "", label_block.line)
         body = _parse_head(part, blocks[start + 1 : end], problems, path)
         if part.title and part.title != blocks[start + 1].text:

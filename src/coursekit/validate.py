@@ -102,8 +102,6 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
     for module in course.modules:
         md = module.files[0]
         front = sources.fronts.get(module.id)
-        if module.id != md.stem:
-            problems.append(_problem(front, md, ("id",), f"is {module.id!r} but the file is named {md.name}"))
         if module.meta.category not in categories:
             problems.append(
                 _problem(front, md, ("category",),
