@@ -53,7 +53,7 @@ def test_ingest_of_the_real_packet_matches_the_courseware(tmp_path: Path) -> Non
             if key not in edited:
                 assert front.get(key) == ours_front.get(key), f"{md.name}: {key}"
     report = (out / "INGEST-REPORT.md").read_text(encoding="utf-8")
-    assert report.count("joined the paragraph split at a page break") == 15
+    assert report.count("joined the paragraph split at a page break") == 16
     assert "emphasis cut at the page break (line 199) now runs to the end of its sentence" in report
     assert "removed spaces inside numbers (line 219)" in report
 
@@ -94,10 +94,22 @@ def packet(
             line = f"来源：新华网 发布时间：2020年1月{n}日" if n != no_date else "来源：新华网"
             parts += [line, ""]
         if split and n == 1:
-            parts += ["这是一个很长的段落，它在页面底部被截断了，因为原文档的分页把它分成了两半，后半段在下一页的开头", "", "继续写完这句话。", ""]
+            parts += [
+                "这是一个很长的段落，它在页面底部被截断了，因为原文档的分页把它分成了两半，后半段在下一页的开头",
+                "",
+                "继续写完这句话。",
+                "",
+            ]
         parts += [f"第{n}份材料的第一段，会议在 28 日召开。", "", f"第{n}份材料的第二段。", ""]
     if trailing:
-        parts += ["防护 指南", "", "某疾控中心 编写", "", "打开方式：在平台上搜索《防护指南》。", ""]
+        parts += [
+            "防护 指南",
+            "",
+            "某疾控中心 编写",
+            "",
+            "打开方式：在平台上搜索《防护指南》。",
+            "",
+        ]
     return "\n".join(parts)
 
 
@@ -183,11 +195,18 @@ def test_line_endings_and_bom_make_no_difference(tmp_path: Path, encode: object)
     [
         ("只有一段话。\n", "packet.txt: no attachments found: expected lines such as 附件一"),
         ("", "packet.txt: the packet is empty"),
-        ("标题\n\n正文。\n\n附件一\n\n正文第一段。\n", "packet.txt:7: [title] 附件一 has no title line after its label"),
-        ("标题\n\n正文。\n\n附件一\n\n标题一\n\n正文。\n\n附件三\n\n标题三\n\n正文。\n",
-         "packet.txt:11: 附件三 follows 附件一: attachments should be numbered in order"),
-        ("标题\n\n正文。\n\n附件一\n\n标题一\n\n来源：新华网 发布时间：2020年2月30日\n\n正文。\n",
-         "packet.txt:9: [published] 附件一: 发布时间 is not a real date: '2020年2月30日'"),
+        (
+            "标题\n\n正文。\n\n附件一\n\n正文第一段。\n",
+            "packet.txt:7: [title] 附件一 has no title line after its label",
+        ),
+        (
+            "标题\n\n正文。\n\n附件一\n\n标题一\n\n正文。\n\n附件三\n\n标题三\n\n正文。\n",
+            "packet.txt:11: 附件三 follows 附件一: attachments should be numbered in order",
+        ),
+        (
+            "标题\n\n正文。\n\n附件一\n\n标题一\n\n来源：新华网 发布时间：2020年2月30日\n\n正文。\n",
+            "packet.txt:9: [published] 附件一: 发布时间 is not a real date: '2020年2月30日'",
+        ),
     ],
 )
 def test_bad_packets_exit_2_with_a_clear_message(tmp_path: Path, text: str, message: str) -> None:
@@ -222,4 +241,7 @@ def test_an_existing_folder_is_not_overwritten(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["ingest", str(source), "--out", str(out), "--force"])
     assert result.exit_code == 0
     assert not (out / "mine.txt").exists()
-    assert yaml.safe_load((out / "course.yaml").read_text(encoding="utf-8"))["modules"] == ["overview", "a1"]
+    assert yaml.safe_load((out / "course.yaml").read_text(encoding="utf-8"))["modules"] == [
+        "overview",
+        "a1",
+    ]

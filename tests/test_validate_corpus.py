@@ -138,66 +138,180 @@ def remove(name: str) -> Callable[[Path], None]:
 
 # (case id, how to break the course, the exact line(s) expected on stderr)
 CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
-    ("yaml-syntax", edit("course.yaml", "title: 迷你课程", "title: [迷你课程"),
-     ["course.yaml:3: YAML syntax error: expected ',' or ']', but got ':'"]),
-    ("missing-title", edit("course.yaml", "title: 迷你课程\n", ""),
-     ["course.yaml:1: [title] is missing"]),
-    ("empty-module-title", edit("modules/m1.md", "title: 第一份材料", "title: ''"),
-     ["modules/m1.md:4: [title] is empty"]),
-    ("wrong-type", edit("modules/m1.yaml", "min_chars: 50", "min_chars: 很多"),
-     ["modules/m1.yaml:22: [reflections[0].min_chars] should be a whole number"]),
-    ("duplicate-checkpoint-id", edit("modules/m1.yaml", "id: m1-order", "id: m1-when"),
-     ["modules/m1.yaml:2: [checkpoints[0].id] checkpoint id 'm1-when' is used more than once",
-      "modules/m1.yaml:12: [checkpoints[1].id] checkpoint id 'm1-when' is used more than once"]),
-    ("order-names-missing-module", edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1, m2]"),
-     ["course.yaml:6: [modules[2]] names module 'm2', but modules/m2.md does not exist"]),
-    ("answer-not-an-option", edit("modules/m1.yaml", "answer: 1月25日", "answer: 1月26日"),
-     ["modules/m1.yaml:6: [checkpoints[0].answer] answer '1月26日' is not among the options"]),
-    ("quote-not-found", edit("modules/m1.yaml", "quote: 1月25日，会议决定成立领导小组", "quote: 1月25日，会议决定成立工作专班"),
-     ["modules/m1.yaml:11: [checkpoints[0].evidence[0].quote] quote not found verbatim in 附件一 ¶1: '1月25日，会议决定成立工作专班'"]),
-    ("paragraph-out-of-range", edit("modules/m1.yaml", "paragraph: 2", "paragraph: 7"),
-     ["modules/m1.yaml:17: [checkpoints[1].evidence[0].paragraph] cites 附件一 ¶7, but m1 has paragraphs 1 to 2"]),
-    ("evidence-unknown-module", edit("modules/m1.yaml", "module: m1\n      paragraph: 1", "module: m9\n      paragraph: 1"),
-     ["modules/m1.yaml:9: [checkpoints[0].evidence[0].module] cites module 'm9', which the course does not have"]),
-    ("impossible-date", edit("modules/m1.md", "published: 2020-01-25", "published: 2020-02-30"),
-     ["modules/m1.md:7: [published] is not a real date (use YYYY-MM-DD)"]),
-    ("impossible-course-date", edit("course.yaml", "date: 2020-02-04", "date: 2020-13-01"),
-     ["course.yaml:4: [date] is not a real date (use YYYY-MM-DD)"]),
-    ("not-utf8", write("modules/m1.md", "---\nid: m1\n".encode() + "title: 材料\n".encode("gb18030")),
-     ["modules/m1.md:3: is not UTF-8 text (byte 0xb2); save it as UTF-8"]),
-    ("empty-module", write("modules/m1.md", "---\nid: m1\nlabel: 附件一\ntitle: 空\ncategory: c1\n---\n\n"),
-     ["modules/m1.md: the module has no text: write at least one paragraph"]),
-    ("no-front-matter", write("modules/m1.md", "1月25日，会议决定成立领导小组。\n"),
-     ["modules/m1.md:1: needs YAML front matter between two '---' lines at the top"]),
-    ("unknown-field", edit("modules/m1.md", "source: 新华网", "sauce: 新华网"),
-     ["modules/m1.md:6: [sauce] is not a known field (check the spelling)"]),
-    ("non-ascii-id", edit("modules/m1.md", "id: m1", "id: 附件一"),
-     ["modules/m1.md:2: [id] should be an ASCII id (lower-case letters, digits, hyphens; starts with a letter)"]),
-    ("id-does-not-match-file", edit("modules/m1.md", "id: m1", "id: m2"),
-     ["modules/m1.md:2: [id] is 'm2' but the file is named m1.md"]),
-    ("unknown-category", edit("modules/m1.md", "category: c1", "category: c9"),
-     ["modules/m1.md:5: [category] 'c9' is not a category in course.yaml (c1)"]),
-    ("unknown-question-type", edit("modules/m1.yaml", "type: single", "type: essay"),
-     ["modules/m1.yaml:3: [checkpoints[0].type] type should be one of: single, multiple, truefalse, fill, order, match"]),
-    ("missing-explanation", edit("modules/m1.yaml", "    explanation: 原文写明1月25日。\n", ""),
-     ["modules/m1.yaml:2: [checkpoints[0].explanation] is missing"]),
-    ("duplicate-in-order", edit("modules/m1.yaml", "[早发现, 早报告, 早隔离, 早治疗]", "[早发现, 早报告, 早报告, 早治疗]"),
-     ["modules/m1.yaml:15: [checkpoints[1].answer] lists the same item twice, so the order is ambiguous"]),
-    ("glossary-term-absent", edit("glossary.yaml", "term: 领导小组", "term: 指挥部"),
-     ["glossary.yaml:2: [terms[0].term] term '指挥部' does not occur in any module"]),
-    ("unlisted-module-file", write("modules/m3.md", "---\nid: m3\nlabel: 附件三\ntitle: 多余\ncategory: c1\n---\n\n正文。\n"),
-     ["modules/m3.md: is not listed in course.yaml 'modules', so it would never be shown"]),
-    ("notice-module-not-listed", edit("course.yaml", "notice_module: notice", "notice_module: cover"),
-     ["course.yaml:5: [notice_module] names 'cover', which is not in 'modules'"]),
-    ("missing-course-yaml", remove("course.yaml"),
-     ["course.yaml: file not found"]),
-    ("wrong-shape", write("glossary.yaml", "- 领导小组\n"),
-     ["glossary.yaml:1: should be a mapping of fields"]),
-    ("too-few-options", edit("modules/m1.yaml", "options: [1月20日, 1月25日]", "options: [1月25日]"),
-     ["modules/m1.yaml:5: [checkpoints[0].options] needs at least 2 entries"]),
-    ("policy-min-checkpoints", edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  min_checkpoints: 3"),
-     ["modules/m1.yaml:1: [checkpoints] module m1 has 2 checkpoints; the course policy asks for at least 3",
-      "course.yaml: module notice has 0 checkpoints; the course policy asks for at least 3"]),
+    (
+        "yaml-syntax",
+        edit("course.yaml", "title: 迷你课程", "title: [迷你课程"),
+        ["course.yaml:3: YAML syntax error: expected ',' or ']', but got ':'"],
+    ),
+    (
+        "missing-title",
+        edit("course.yaml", "title: 迷你课程\n", ""),
+        ["course.yaml:1: [title] is missing"],
+    ),
+    (
+        "empty-module-title",
+        edit("modules/m1.md", "title: 第一份材料", "title: ''"),
+        ["modules/m1.md:4: [title] is empty"],
+    ),
+    (
+        "wrong-type",
+        edit("modules/m1.yaml", "min_chars: 50", "min_chars: 很多"),
+        ["modules/m1.yaml:22: [reflections[0].min_chars] should be a whole number"],
+    ),
+    (
+        "duplicate-checkpoint-id",
+        edit("modules/m1.yaml", "id: m1-order", "id: m1-when"),
+        [
+            "modules/m1.yaml:2: [checkpoints[0].id] checkpoint id 'm1-when' is used more than once",
+            "modules/m1.yaml:12: [checkpoints[1].id] checkpoint id 'm1-when' is used more than once",
+        ],
+    ),
+    (
+        "order-names-missing-module",
+        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1, m2]"),
+        ["course.yaml:6: [modules[2]] names module 'm2', but modules/m2.md does not exist"],
+    ),
+    (
+        "answer-not-an-option",
+        edit("modules/m1.yaml", "answer: 1月25日", "answer: 1月26日"),
+        ["modules/m1.yaml:6: [checkpoints[0].answer] answer '1月26日' is not among the options"],
+    ),
+    (
+        "quote-not-found",
+        edit(
+            "modules/m1.yaml",
+            "quote: 1月25日，会议决定成立领导小组",
+            "quote: 1月25日，会议决定成立工作专班",
+        ),
+        [
+            "modules/m1.yaml:11: [checkpoints[0].evidence[0].quote] quote not found verbatim in 附件一 ¶1: '1月25日，会议决定成立工作专班'"
+        ],
+    ),
+    (
+        "paragraph-out-of-range",
+        edit("modules/m1.yaml", "paragraph: 2", "paragraph: 7"),
+        [
+            "modules/m1.yaml:17: [checkpoints[1].evidence[0].paragraph] cites 附件一 ¶7, but m1 has paragraphs 1 to 2"
+        ],
+    ),
+    (
+        "evidence-unknown-module",
+        edit("modules/m1.yaml", "module: m1\n      paragraph: 1", "module: m9\n      paragraph: 1"),
+        [
+            "modules/m1.yaml:9: [checkpoints[0].evidence[0].module] cites module 'm9', which the course does not have"
+        ],
+    ),
+    (
+        "impossible-date",
+        edit("modules/m1.md", "published: 2020-01-25", "published: 2020-02-30"),
+        ["modules/m1.md:7: [published] is not a real date (use YYYY-MM-DD)"],
+    ),
+    (
+        "impossible-course-date",
+        edit("course.yaml", "date: 2020-02-04", "date: 2020-13-01"),
+        ["course.yaml:4: [date] is not a real date (use YYYY-MM-DD)"],
+    ),
+    (
+        "not-utf8",
+        write("modules/m1.md", b"---\nid: m1\n" + "title: 材料\n".encode("gb18030")),
+        ["modules/m1.md:3: is not UTF-8 text (byte 0xb2); save it as UTF-8"],
+    ),
+    (
+        "empty-module",
+        write("modules/m1.md", "---\nid: m1\nlabel: 附件一\ntitle: 空\ncategory: c1\n---\n\n"),
+        ["modules/m1.md: the module has no text: write at least one paragraph"],
+    ),
+    (
+        "no-front-matter",
+        write("modules/m1.md", "1月25日，会议决定成立领导小组。\n"),
+        ["modules/m1.md:1: needs YAML front matter between two '---' lines at the top"],
+    ),
+    (
+        "unknown-field",
+        edit("modules/m1.md", "source: 新华网", "sauce: 新华网"),
+        ["modules/m1.md:6: [sauce] is not a known field (check the spelling)"],
+    ),
+    (
+        "non-ascii-id",
+        edit("modules/m1.md", "id: m1", "id: 附件一"),
+        [
+            "modules/m1.md:2: [id] should be an ASCII id (lower-case letters, digits, hyphens; starts with a letter)"
+        ],
+    ),
+    (
+        "id-does-not-match-file",
+        edit("modules/m1.md", "id: m1", "id: m2"),
+        ["modules/m1.md:2: [id] is 'm2' but the file is named m1.md"],
+    ),
+    (
+        "unknown-category",
+        edit("modules/m1.md", "category: c1", "category: c9"),
+        ["modules/m1.md:5: [category] 'c9' is not a category in course.yaml (c1)"],
+    ),
+    (
+        "unknown-question-type",
+        edit("modules/m1.yaml", "type: single", "type: essay"),
+        [
+            "modules/m1.yaml:3: [checkpoints[0].type] type should be one of: single, multiple, truefalse, fill, order, match"
+        ],
+    ),
+    (
+        "missing-explanation",
+        edit("modules/m1.yaml", "    explanation: 原文写明1月25日。\n", ""),
+        ["modules/m1.yaml:2: [checkpoints[0].explanation] is missing"],
+    ),
+    (
+        "duplicate-in-order",
+        edit(
+            "modules/m1.yaml",
+            "[早发现, 早报告, 早隔离, 早治疗]",
+            "[早发现, 早报告, 早报告, 早治疗]",
+        ),
+        [
+            "modules/m1.yaml:15: [checkpoints[1].answer] lists the same item twice, so the order is ambiguous"
+        ],
+    ),
+    (
+        "glossary-term-absent",
+        edit("glossary.yaml", "term: 领导小组", "term: 指挥部"),
+        ["glossary.yaml:2: [terms[0].term] term '指挥部' does not occur in any module"],
+    ),
+    (
+        "unlisted-module-file",
+        write(
+            "modules/m3.md",
+            "---\nid: m3\nlabel: 附件三\ntitle: 多余\ncategory: c1\n---\n\n正文。\n",
+        ),
+        ["modules/m3.md: is not listed in course.yaml 'modules', so it would never be shown"],
+    ),
+    (
+        "notice-module-not-listed",
+        edit("course.yaml", "notice_module: notice", "notice_module: cover"),
+        ["course.yaml:5: [notice_module] names 'cover', which is not in 'modules'"],
+    ),
+    ("missing-course-yaml", remove("course.yaml"), ["course.yaml: file not found"]),
+    (
+        "wrong-shape",
+        write("glossary.yaml", "- 领导小组\n"),
+        ["glossary.yaml:1: should be a mapping of fields"],
+    ),
+    (
+        "too-few-options",
+        edit("modules/m1.yaml", "options: [1月20日, 1月25日]", "options: [1月25日]"),
+        ["modules/m1.yaml:5: [checkpoints[0].options] needs at least 2 entries"],
+    ),
+    (
+        "policy-min-checkpoints",
+        edit(
+            "course.yaml",
+            "modules: [notice, m1]",
+            "modules: [notice, m1]\npolicy:\n  min_checkpoints: 3",
+        ),
+        [
+            "modules/m1.yaml:1: [checkpoints] module m1 has 2 checkpoints; the course policy asks for at least 3",
+            "course.yaml: module notice has 0 checkpoints; the course policy asks for at least 3",
+        ],
+    ),
 ]
 
 
@@ -225,8 +339,11 @@ def test_broken_course_reports_the_exact_problem(
     result = CliRunner().invoke(main, ["validate", str(course)])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
-    lines = [line.removeprefix("error: ").replace(str(course) + "/", "")
-             for line in result.stderr.splitlines() if line.startswith("error: ")]
+    lines = [
+        line.removeprefix("error: ").replace(str(course) + "/", "")
+        for line in result.stderr.splitlines()
+        if line.startswith("error: ")
+    ]
     for line in expected:
         # module files are relative to the course folder; course.yaml problems without a
         # line come from checks that name the module (policy), so compare loosely there

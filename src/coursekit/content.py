@@ -122,7 +122,9 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _walk(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
+def _walk(
+    node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
+) -> None:
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -138,7 +140,7 @@ def parse_yaml(path: Path, text: str, problems: list[Problem], offset: int = 0) 
     """Parse YAML text; ``offset`` is the line the text starts on, less one."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else None
@@ -183,9 +185,7 @@ def to_model(model: type[M], doc: Located, problems: list[Problem]) -> M | None:
     """Validate ``doc`` as ``model``; every error becomes a :class:`Problem`."""
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
-        problems.append(
-            Problem(str(doc.path), "should be a mapping of fields", line=doc.line(()))
-        )
+        problems.append(Problem(str(doc.path), "should be a mapping of fields", line=doc.line(())))
         return None
     try:
         return model.model_validate(data)
@@ -197,8 +197,14 @@ def to_model(model: type[M], doc: Located, problems: list[Problem]) -> M | None:
             message = _MESSAGES.get(err["type"], err["msg"])
             if err["type"] == "literal_error":
                 message = "should be " + err["msg"].removeprefix("Input should be ")
-            elif err["type"] in {"too_short", "too_long", "string_pattern_mismatch", "string_too_short",
-                                 "greater_than_equal", "less_than_equal"}:
+            elif err["type"] in {
+                "too_short",
+                "too_long",
+                "string_pattern_mismatch",
+                "string_too_short",
+                "greater_than_equal",
+                "less_than_equal",
+            }:
                 message = _describe_constraint(err)
             problems.append(
                 Problem(str(doc.path), message, line=doc.line(loc), field=field_name(loc) or None)
@@ -229,7 +235,8 @@ _FRONT = re.compile(r"\A---\n(.*?)\n---[ \t]*\n", re.S)
 
 def _blocks(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:
     """Blank-line separated blocks with the line each starts on; a heading is its own block."""
-    start, buf = 0, []
+    start = 0
+    buf: list[str] = []
     for i, line in enumerate(lines, start=first_line):
         stripped = line.strip()
         if not stripped:
@@ -276,7 +283,7 @@ def parse_module(
     heading: str | None = None
     paragraphs: list[Paragraph] = []
     number = 0
-    for line, block in _blocks(text[match.end():].split("\n"), body_start):
+    for line, block in _blocks(text[match.end() :].split("\n"), body_start):
         if block.startswith("#"):
             if paragraphs or heading is not None:
                 sections.append(Section(heading, tuple(paragraphs)))
@@ -304,7 +311,9 @@ class Sources:
     exercises: Located | None = None
 
 
-def _load_doc(path: Path, model: type[M], problems: list[Problem]) -> tuple[Located | None, M | None]:
+def _load_doc(
+    path: Path, model: type[M], problems: list[Problem]
+) -> tuple[Located | None, M | None]:
     text = read_text(path, problems)
     if text is None:
         return None, None
@@ -337,8 +346,12 @@ def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
         module_meta = to_model(ModuleMeta, front, problems) if front else None
         if module_meta and module_meta.id != module_id:
             problems.append(
-                Problem(str(md), f"is {module_meta.id!r} but the file is named {md.name}",
-                        line=front.line(("id",)) if front else None, field="id")
+                Problem(
+                    str(md),
+                    f"is {module_meta.id!r} but the file is named {md.name}",
+                    line=front.line(("id",)) if front else None,
+                    field="id",
+                )
             )
             module_meta = None
         extras_path = module_dir / f"{module_id}.yaml"

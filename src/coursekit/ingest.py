@@ -16,6 +16,7 @@ removed. Nothing else in the wording changes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import shutil
 import tempfile
@@ -40,9 +41,9 @@ _DATE_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日
 _TERMINAL = set("。！？；：…!?;:")
 _CLOSERS = set("”’」』）)】》")
 _SOFT_END = set("，、,")
+_SENTENCE_END = re.compile(r"[。！？!?]")
 _CATEGORIES = re.compile(r"(?:主要)?包括(?P<list>[^。；]+?)等(?:方面|内容)")
-_HEADING_MAX = 60
-_SPLIT_MIN = 40
+_HEADING_MAX = 40
 
 # Spaces next to a number or a Latin token inside Chinese text, left by extraction.
 _SPACED_TOKEN_LEFT = re.compile(rf"(?<=[{CJK}]) +(?=[0-9A-Za-z][0-9A-Za-z—./-]* +[{CJK}])")
@@ -128,8 +129,13 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _is_heading(text: str) -> bool:
-    return len(text.replace("**", "")) <= _HEADING_MAX and not _ends_sentence(text) and not (
-        text[-1] in _SOFT_END
+    """A short line that is not a sentence: no sentence ends in it, and it stops without a comma."""
+    plain = text.replace("**", "")
+    return (
+        len(plain) <= _HEADING_MAX
+        and not _ends_sentence(text)
+        and plain[-1] not in _SOFT_END
+        and not _SENTENCE_END.search(plain)
     )
 
 
@@ -137,7 +143,7 @@ def _is_split(text: str) -> bool:
     """A block cut at a page break: it stops mid-sentence and is not a heading."""
     if _ends_sentence(text):
         return False
-    return text[-1] in _SOFT_END or len(text.replace("**", "")) > _SPLIT_MIN or text.endswith("**")
+    return not _is_heading(text) or text.endswith("**")
 
 
 def _join_split(first: str, second: str) -> tuple[str, bool]:
@@ -147,7 +153,7 @@ def _join_split(first: str, second: str) -> tuple[str, bool]:
         end = re.search(r"[。！？!?]", second)
         if end:
             head = first[: cut.start()] + "**" + cut.group(1)
-            return head + second[: end.end()] + "**" + second[end.end():], True
+            return head + second[: end.end()] + "**" + second[end.end() :], True
     return first + second, False
 
 
@@ -201,7 +207,12 @@ def _split_signature(part: Part) -> None:
     blocks = part.blocks
     if blocks and _DATE_LINE.match(blocks[-1].text):
         date = _date(blocks[-1].text)
-        if date and len(blocks) >= 2 and _is_heading(blocks[-2].text) and len(blocks[-2].text) <= 30:
+        if (
+            date
+            and len(blocks) >= 2
+            and _is_heading(blocks[-2].text)
+            and len(blocks[-2].text) <= 30
+        ):
             part.issuer = part.issuer or blocks[-2].text
             part.published = part.published or date
             del blocks[-2:]
@@ -210,12 +221,19 @@ def _split_signature(part: Part) -> None:
             del blocks[-1:]
 
 
-def _parse_head(part: Part, blocks: list[Block], problems: list[Problem], path: Path) -> list[Block]:
+def _parse_head(
+    part: Part, blocks: list[Block], problems: list[Problem], path: Path
+) -> list[Block]:
     """Read a part's title and source/date lines; return its body blocks."""
     if not blocks or _ends_sentence(blocks[0].text) or _DATE_LINE.match(blocks[0].text):
         line = blocks[0].line if blocks else part.line
         problems.append(
-            Problem(str(path), f"{part.label} has no title line after its label", line=line, field="title")
+            Problem(
+                str(path),
+                f"{part.label} has no title line after its label",
+                line=line,
+                field="title",
+            )
         )
         return blocks
     part.title = _clean_title(blocks[0].text)
@@ -228,15 +246,25 @@ def _parse_head(part: Part, blocks: list[Block], problems: list[Problem], path: 
                 part.published = _date(m.group("date"))
                 if part.published is None:
                     problems.append(
-                        Problem(str(path), f"{part.label}: 发布时间 is not a real date: "
-                                f"{m.group('date')!r}", line=rest[0].line, field="published")
+                        Problem(
+                            str(path),
+                            f"{part.label}: 发布时间 is not a real date: {m.group('date')!r}",
+                            line=rest[0].line,
+                            field="published",
+                        )
                     )
         rest = rest[1:]
     elif rest and _DATE_LINE.match(rest[0].text):
         part.published = _date(rest[0].text)
         if part.published is None:
-            problems.append(Problem(str(path), f"{part.label}: not a real date: {rest[0].text!r}",
-                                    line=rest[0].line, field="published"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"{part.label}: not a real date: {rest[0].text!r}",
+                    line=rest[0].line,
+                    field="published",
+                )
+            )
         rest = rest[1:]
     return rest
 
@@ -255,7 +283,7 @@ def _trailing_sections(body: list[Block]) -> tuple[list[Block], list[list[Block]
     if not starts:
         return body, []
     bounds = [*starts, len(body)]
-    return body[: starts[0]], [body[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return body[: starts[0]], [body[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def parse_packet(path: Path) -> Packet:
@@ -269,15 +297,19 @@ def parse_packet(path: Path) -> Packet:
     changes: list[str] = []
     starts = [i for i, b in enumerate(blocks) if _LABEL.match(b.text)]
     if not starts:
-        raise CourseInvalid([Problem(str(path), "no attachments found: expected lines such as 附件一")])
+        raise CourseInvalid(
+            [Problem(str(path), "no attachments found: expected lines such as 附件一")]
+        )
 
     cover = blocks[: starts[0]]
     notice = Part("overview", "通知", "", cover[0].line if cover else 1)
-    heads = []
+    heads: list[Block] = []
     while cover and _is_heading(cover[0].text) and len(heads) < 2:
         heads.append(cover.pop(0))
     if not heads:
-        problems.append(Problem(str(path), "the cover notice has no title line", line=1, field="title"))
+        problems.append(
+            Problem(str(path), "the cover notice has no title line", line=1, field="title")
+        )
     else:
         notice.title = _clean_title(heads[-1].text)
         if len(heads) == 2:
@@ -295,13 +327,20 @@ def parse_packet(path: Path) -> Packet:
         label = label_block.text.rstrip("：:").replace(" ", "")
         number = _chinese_number(_LABEL.match(label_block.text).group(1))  # type: ignore[union-attr]
         if seen and number != seen[-1][0] + 1:
-            problems.append(Problem(str(path), f"{label} follows {seen[-1][1]}: "
-                                    "attachments should be numbered in order", line=label_block.line))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"{label} follows {seen[-1][1]}: attachments should be numbered in order",
+                    line=label_block.line,
+                )
+            )
         seen.append((number, label))
         part = Part(f"a{number}", label, "", label_block.line)
         body = _parse_head(part, blocks[start + 1 : end], problems, path)
         if part.title and part.title != blocks[start + 1].text:
-            changes.append(f"{part.id}: joined the title broken across lines (line {blocks[start + 1].line})")
+            changes.append(
+                f"{part.id}: joined the title broken across lines (line {blocks[start + 1].line})"
+            )
         trailing: list[list[Block]] = []
         if k + 1 == len(starts):
             body, trailing = _trailing_sections(body)
@@ -310,17 +349,23 @@ def parse_packet(path: Path) -> Packet:
         parts.append(part)
         for j, section in enumerate(trailing, start=1):
             title = _clean_title(section[0].text)
-            extra = Part(f"k{j}", title, title, section[0].line, byline=_clean_title(section[1].text))
+            extra = Part(
+                f"k{j}", title, title, section[0].line, byline=_clean_title(section[1].text)
+            )
             extra.blocks = section[2:]
             _split_signature(extra)
             parts.append(extra)
-            changes.append(f"k{j}: the section after the last attachment (line {section[0].line}) "
-                           "became a module of its own")
+            changes.append(
+                f"k{j}: the section after the last attachment (line {section[0].line}) "
+                "became a module of its own"
+            )
 
     for part in parts:
         part.blocks = _repair(part.blocks, part.id, changes)
         if not part.blocks:
-            problems.append(Problem(str(path), f"{part.label or part.id} has no text", line=part.line))
+            problems.append(
+                Problem(str(path), f"{part.label or part.id} has no text", line=part.line)
+            )
     if problems:
         raise CourseInvalid(problems)
 
@@ -339,7 +384,7 @@ def _categories(notice: Part) -> list[str]:
 
 def _bigrams(text: str) -> set[str]:
     chars = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+    return {a + b for a, b in itertools.pairwise(chars)}
 
 
 def guess_category(
@@ -368,7 +413,12 @@ def guess_category(
 
 
 def _front(part: Part, category: str) -> dict[str, Any]:
-    front: dict[str, Any] = {"id": part.id, "label": part.label, "title": part.title, "category": category}
+    front: dict[str, Any] = {
+        "id": part.id,
+        "label": part.label,
+        "title": part.title,
+        "category": category,
+    }
     for key in ("source", "published", "issuer", "byline"):
         value = getattr(part, key)
         if value:
@@ -395,9 +445,13 @@ def ingest(packet_path: Path, out: Path, force: bool = False) -> Packet:
     """Write a course folder for the packet at ``packet_path`` to ``out``, atomically."""
     packet = parse_packet(packet_path)
     if out.exists() and any(out.iterdir()) and not force:
-        raise CourseInvalid([Problem(str(out), "already exists and is not empty; use --force to replace it")])
+        raise CourseInvalid(
+            [Problem(str(out), "already exists and is not empty; use --force to replace it")]
+        )
     notice = packet.parts[0]
-    categories = [{"id": f"c{i}", "name": name} for i, name in enumerate(packet.categories, start=1)]
+    categories = [
+        {"id": f"c{i}", "name": name} for i, name in enumerate(packet.categories, start=1)
+    ]
     report = ["# Ingest report", "", f"Packet: `{packet_path.name}`", "", "## Repairs", ""]
     report += [f"- {c}" for c in packet.changes] or ["- none"]
     report += ["", "## Categories (guessed; review them)", ""]
@@ -409,9 +463,13 @@ def ingest(packet_path: Path, out: Path, force: bool = False) -> Packet:
             headings = [b.text for b in part.blocks if _is_heading(b.text)]
             index, sure = guess_category(part, packet.categories, headings, notice.title)
             category = f"c{index + 1}"
-            report.append(f"- {part.id}: {category} {packet.categories[index]}"
-                          + ("" if sure else " (uncertain)"))
-            (tmp / "modules" / f"{part.id}.md").write_text(module_markdown(part, category), encoding="utf-8")
+            report.append(
+                f"- {part.id}: {category} {packet.categories[index]}"
+                + ("" if sure else " (uncertain)")
+            )
+            (tmp / "modules" / f"{part.id}.md").write_text(
+                module_markdown(part, category), encoding="utf-8"
+            )
         first = notice.blocks[0].text if notice.blocks else ""
         course = {
             "id": "course",
@@ -458,8 +516,12 @@ def _study_format(first: str) -> dict[str, Any]:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("packet", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="The course folder to write (must be new or empty, unless --force).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The course folder to write (must be new or empty, unless --force).",
+)
 @click.option("--force", is_flag=True, help="Replace the folder if it exists.")
 def ingest_command(packet: Path, out: Path, force: bool) -> None:
     """Turn a plain-text study packet into a course folder that validates.
@@ -475,7 +537,9 @@ def ingest_command(packet: Path, out: Path, force: bool) -> None:
     def run() -> None:
         result = ingest(packet, out, force=force)
         load_course(out)
-        click.echo(f"wrote {out}: {len(result.parts)} modules, {len(result.changes)} repairs "
-                   f"(see {out / 'INGEST-REPORT.md'})")
+        click.echo(
+            f"wrote {out}: {len(result.parts)} modules, {len(result.changes)} repairs "
+            f"(see {out / 'INGEST-REPORT.md'})"
+        )
 
     run()

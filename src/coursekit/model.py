@@ -325,8 +325,8 @@ class Module:
 class Course:
     meta: CourseMeta
     modules: tuple[Module, ...]
-    glossary: Glossary = Glossary()
-    exercises: Exercises = Exercises()
+    glossary: Glossary = field(default_factory=Glossary)
+    exercises: Exercises = field(default_factory=Exercises)
     root: Path | None = None
     files: tuple[Path, ...] = field(default=())
 

@@ -18,10 +18,14 @@ __all__ = [
     "fold",
     "plain",
     "reading_minutes",
+    "split_emphasis",
 ]
 
 # Han ideographs, CJK punctuation, full-width forms and the curly quotes Chinese text uses.
-CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u2018\u2019\u201c\u201d\u2014\u2026"
+CJK = (
+    "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+    "\u2018\u2019\u201c\u201d\u2014\u2026"
+)
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*", re.S)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
@@ -33,6 +37,11 @@ READING_RATE = 400
 def plain(text: str) -> str:
     """The text without ``**emphasis**`` markers."""
     return _EMPHASIS.sub(r"\1", text)
+
+
+def split_emphasis(text: str) -> list[tuple[str, bool]]:
+    """``text`` as runs of ``(raw text, emphasised)``, without the ``**`` markers."""
+    return [(part, bool(i % 2)) for i, part in enumerate(_EMPHASIS.split(text)) if part]
 
 
 def emphasis_html(text: str) -> str:

@@ -61,12 +61,17 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
             at(("modules", i), f"module {module_id!r} is listed twice")
         seen.add(module_id)
         if not (root / "modules" / f"{module_id}.md").is_file():
-            at(("modules", i), f"names module {module_id!r}, but modules/{module_id}.md does not exist")
+            at(
+                ("modules", i),
+                f"names module {module_id!r}, but modules/{module_id}.md does not exist",
+            )
     listed = set(meta.modules)
     for md in sorted((root / "modules").glob("*.md")):
         if md.stem not in listed:
             problems.append(
-                Problem(str(md), "is not listed in course.yaml 'modules', so it would never be shown")
+                Problem(
+                    str(md), "is not listed in course.yaml 'modules', so it would never be shown"
+                )
             )
     if meta.notice_module not in listed:
         at(("notice_module",), f"names {meta.notice_module!r}, which is not in 'modules'")
@@ -77,21 +82,37 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
     def evidence(doc: Located | None, path: Path, loc: tuple[str | int, ...], ev: Evidence) -> None:
         if ev.module not in loaded:
             if ev.module not in listed or not partial:
-                problems.append(_problem(doc, path, (*loc, "module"), f"cites module {ev.module!r}, which the course does not have"))
+                problems.append(
+                    _problem(
+                        doc,
+                        path,
+                        (*loc, "module"),
+                        f"cites module {ev.module!r}, which the course does not have",
+                    )
+                )
             return
         module = course.module(ev.module)
         numbers = [p.number for p in module.paragraphs]
         if ev.paragraph not in numbers:
             problems.append(
-                _problem(doc, path, (*loc, "paragraph"),
-                         f"cites {module.label} ¶{ev.paragraph}, but {ev.module} has "
-                         f"paragraphs 1 to {len(numbers)}")
+                _problem(
+                    doc,
+                    path,
+                    (*loc, "paragraph"),
+                    f"cites {module.label} ¶{ev.paragraph}, but {ev.module} has "
+                    f"paragraphs 1 to {len(numbers)}",
+                )
             )
             return
         if plain(ev.quote) not in module.paragraph(ev.paragraph).plain:
             problems.append(
-                _problem(doc, path, (*loc, "quote"),
-                         f"quote not found verbatim in {module.label} ¶{ev.paragraph}: {plain(ev.quote)[:40]!r}")
+                _problem(
+                    doc,
+                    path,
+                    (*loc, "quote"),
+                    f"quote not found verbatim in {module.label} ¶{ev.paragraph}: "
+                    f"{plain(ev.quote)[:40]!r}",
+                )
             )
 
     evidence(course_doc, course_yaml, ("study_format", "evidence"), meta.study_format.evidence)
@@ -104,12 +125,18 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
         front = sources.fronts.get(module.id)
         if module.meta.category not in categories:
             problems.append(
-                _problem(front, md, ("category",),
-                         f"{module.meta.category!r} is not a category in course.yaml "
-                         f"({', '.join(sorted(categories))})")
+                _problem(
+                    front,
+                    md,
+                    ("category",),
+                    f"{module.meta.category!r} is not a category in course.yaml "
+                    f"({', '.join(sorted(categories))})",
+                )
             )
         if not module.paragraphs:
-            problems.append(Problem(str(md), "the module has no text: write at least one paragraph"))
+            problems.append(
+                Problem(str(md), "the module has no text: write at least one paragraph")
+            )
 
     # -- checkpoints and reflections ---------------------------------------------------------
     owners: list[tuple[Located | None, Path, tuple[str | int, ...], Checkpoint]] = []
@@ -118,13 +145,17 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
         path = root / "modules" / f"{module.id}.yaml"
         owners += [(doc, path, ("checkpoints", i), q) for i, q in enumerate(module.checkpoints)]
     ex_path = root / "exercises.yaml"
-    owners += [(sources.exercises, ex_path, ("checkpoints", i), q)
-               for i, q in enumerate(course.exercises.checkpoints)]
+    owners += [
+        (sources.exercises, ex_path, ("checkpoints", i), q)
+        for i, q in enumerate(course.exercises.checkpoints)
+    ]
 
     ids = [q.id for *_, q in owners]
     for doc, path, loc, q in owners:
         if q.id in _duplicates(ids):
-            problems.append(_problem(doc, path, (*loc, "id"), f"checkpoint id {q.id!r} is used more than once"))
+            problems.append(
+                _problem(doc, path, (*loc, "id"), f"checkpoint id {q.id!r} is used more than once")
+            )
         for message, sub in _question_problems(q):
             problems.append(_problem(doc, path, (*loc, *sub), message))
         for j, ev in enumerate(q.evidence):
@@ -135,9 +166,14 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
         doc = sources.extras.get(module.id)
         for i, r in enumerate(module.reflections):
             if r.id in _duplicates(reflection_ids):
-                problems.append(_problem(doc, root / "modules" / f"{module.id}.yaml",
-                                         ("reflections", i, "id"),
-                                         f"reflection id {r.id!r} is used more than once"))
+                problems.append(
+                    _problem(
+                        doc,
+                        root / "modules" / f"{module.id}.yaml",
+                        ("reflections", i, "id"),
+                        f"reflection id {r.id!r} is used more than once",
+                    )
+                )
 
     # -- glossary ---------------------------------------------------------------------------
     gpath = root / "glossary.yaml"
@@ -145,11 +181,23 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
     terms = [t.term for t in course.glossary.terms]
     for i, term in enumerate(course.glossary.terms):
         if term.term in _duplicates(terms):
-            problems.append(_problem(sources.glossary, gpath, ("terms", i, "term"),
-                                     f"term {term.term!r} is defined twice"))
+            problems.append(
+                _problem(
+                    sources.glossary,
+                    gpath,
+                    ("terms", i, "term"),
+                    f"term {term.term!r} is defined twice",
+                )
+            )
         if not any(form in text for form in term.forms) and not partial:
-            problems.append(_problem(sources.glossary, gpath, ("terms", i, "term"),
-                                     f"term {term.term!r} does not occur in any module"))
+            problems.append(
+                _problem(
+                    sources.glossary,
+                    gpath,
+                    ("terms", i, "term"),
+                    f"term {term.term!r} does not occur in any module",
+                )
+            )
 
     problems += _policy_problems(course, sources)
     return problems
@@ -173,7 +221,9 @@ def _question_problems(q: Checkpoint) -> list[tuple[str, tuple[str | int, ...]]]
     if isinstance(q, Matching):
         for i, pair in enumerate(q.answer):
             if pair.answer not in q.options:
-                out.append((f"answer {pair.answer!r} is not among the options", ("answer", i, "answer")))
+                out.append(
+                    (f"answer {pair.answer!r} is not among the options", ("answer", i, "answer"))
+                )
         if _duplicates(p.item for p in q.answer):
             out.append(("lists the same item twice", ("answer",)))
     if isinstance(q, FillBlank) and "__" not in q.prompt:
@@ -190,39 +240,68 @@ def _policy_problems(course: Course, sources: Sources) -> list[Problem]:
         doc = sources.extras.get(module.id)
         questions = course.checkpoints_for(module.id)
         if len(module.checkpoints) < policy.min_checkpoints:
-            out.append(_problem(doc, path, ("checkpoints",),
-                                f"module {module.id} has {len(module.checkpoints)} checkpoints; "
-                                f"the course policy asks for at least {policy.min_checkpoints}"))
+            out.append(
+                _problem(
+                    doc,
+                    path,
+                    ("checkpoints",),
+                    f"module {module.id} has {len(module.checkpoints)} checkpoints; "
+                    f"the course policy asks for at least {policy.min_checkpoints}",
+                )
+            )
         if len(module.reflections) < policy.min_reflections:
-            out.append(_problem(doc, path, ("reflections",),
-                                f"module {module.id} has {len(module.reflections)} reflection prompts; "
-                                f"the course policy asks for at least {policy.min_reflections}"))
+            out.append(
+                _problem(
+                    doc,
+                    path,
+                    ("reflections",),
+                    f"module {module.id} has {len(module.reflections)} reflection prompts; "
+                    f"the course policy asks for at least {policy.min_reflections}",
+                )
+            )
         kinds = {q.type for q in questions}
         if len(kinds) < policy.all_types_per_module:
-            out.append(_problem(doc, path, ("checkpoints",),
-                                f"module {module.id} uses {len(kinds)} question types "
-                                f"({', '.join(sorted(kinds)) or 'none'}); the course policy asks "
-                                f"for at least {policy.all_types_per_module}"))
+            out.append(
+                _problem(
+                    doc,
+                    path,
+                    ("checkpoints",),
+                    f"module {module.id} uses {len(kinds)} question types "
+                    f"({', '.join(sorted(kinds)) or 'none'}); the course policy asks "
+                    f"for at least {policy.all_types_per_module}",
+                )
+            )
         if policy.trainer_notes and module.extras.trainer_notes is None:
-            out.append(_problem(doc, path, ("trainer_notes",), f"module {module.id} has no trainer notes"))
-    counts = Counter(q.type for _, q in course.all_checkpoints())
+            out.append(
+                _problem(doc, path, ("trainer_notes",), f"module {module.id} has no trainer notes")
+            )
+    counts: Counter[str] = Counter(q.type for _, q in course.all_checkpoints())
     for kind, wanted in (("fill", policy.min_fill), ("order", policy.min_order)):
         if counts[kind] < wanted:
-            out.append(_problem(sources.course, course_yaml, ("policy", f"min_{kind}"),
-                                f"the course has {counts[kind]} {kind} questions; the policy asks "
-                                f"for at least {wanted}"))
+            out.append(
+                _problem(
+                    sources.course,
+                    course_yaml,
+                    ("policy", f"min_{kind}"),
+                    f"the course has {counts[kind]} {kind} questions; the policy asks "
+                    f"for at least {wanted}",
+                )
+            )
     return out
 
 
 def outline(course: Course) -> str:
     """A short outline of a valid course: one line per module."""
-    lines = [f"{course.title} ({course.meta.issuer}, {course.meta.date.isoformat()})",
-             f"{len(course.modules)} modules, {len(course.glossary.terms)} glossary terms"]
+    lines = [
+        f"{course.title} ({course.meta.issuer}, {course.meta.date.isoformat()})",
+        f"{len(course.modules)} modules, {len(course.glossary.terms)} glossary terms",
+    ]
     for n, m in enumerate(course.modules, start=1):
         cat = course.category(m.meta.category).name
         lines.append(
             f"{n:>2}. {m.id:<9} {m.label} 《{m.title}》 ¶{len(m.paragraphs)} "
-            f"~{reading_minutes(m.char_count)} min, {len(course.checkpoints_for(m.id))} checkpoints, "
+            f"~{reading_minutes(m.char_count)} min, "
+            f"{len(course.checkpoints_for(m.id))} checkpoints, "
             f"{len(m.reflections)} reflections [{cat}]"
         )
     return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""Every command explains itself, and the docs and schemas keep up with the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from coursekit.cli import COMMANDS, main
+from coursekit.content import bundled_course_path
+from coursekit.schema import schemas
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_help(name: str) -> None:
+    result = CliRunner().invoke(main, [name, "-h"])
+    assert result.exit_code == 0, result.output
+    command = main.get_command(None, name)  # type: ignore[arg-type]
+    assert command is not None and command.help and len(command.help.strip()) > 30
+    assert f"Usage: main {name}" in result.output or f"Usage: coursekit {name}" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_is_in_the_cli_reference(name: str) -> None:
+    reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"## `coursekit {name}`" in reference
+
+
+def test_the_committed_schemas_are_current() -> None:
+    for name, schema in schemas().items():
+        committed = json.loads((ROOT / "docs" / "schema" / name).read_text(encoding="utf-8"))
+        assert committed == schema, f"docs/schema/{name} is stale: run `coursekit schema`"
+
+
+def test_the_bundled_course_files_match_their_schemas() -> None:
+    course = bundled_course_path()
+    found = schemas()
+    jsonschema.validate(
+        yaml.safe_load((course / "course.yaml").read_text(encoding="utf-8"))
+        | {"date": "2020-02-04"},
+        found["course.schema.json"],
+    )
+    for path in sorted((course / "modules").glob("*.yaml")):
+        jsonschema.validate(
+            yaml.safe_load(path.read_text(encoding="utf-8")), found["module.schema.json"]
+        )
+    glossary = yaml.safe_load((course / "glossary.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(glossary, found["glossary.schema.json"])
+
+
+def test_a_schema_rejects_what_validate_rejects() -> None:
+    with pytest.raises(jsonschema.ValidationError, match="essay"):
+        jsonschema.validate(
+            {
+                "checkpoints": [
+                    {
+                        "id": "x",
+                        "type": "essay",
+                        "prompt": "p",
+                        "explanation": "e",
+                        "evidence": [{"module": "a1", "paragraph": 1, "quote": "q"}],
+                    }
+                ]
+            },
+            schemas()["module.schema.json"],
+        )
+
+
+def test_version_option() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("coursekit, version ")
