@@ -314,27 +314,51 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     ),
     (
         "policy-min-reflections",
-        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  min_reflections: 2"),
-        ["modules/m1.yaml:18: [reflections] module m1 has 1 reflection prompts; the course policy asks for at least 2"],
+        edit(
+            "course.yaml",
+            "modules: [notice, m1]",
+            "modules: [notice, m1]\npolicy:\n  min_reflections: 2",
+        ),
+        [
+            "modules/m1.yaml:18: [reflections] module m1 has 1 reflection prompts; the course policy asks for at least 2"
+        ],
     ),
     (
         "policy-min-fill",
-        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  min_fill: 1"),
-        ["course.yaml:8: [policy.min_fill] the course has 0 fill questions; the policy asks for at least 1"],
+        edit(
+            "course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  min_fill: 1"
+        ),
+        [
+            "course.yaml:8: [policy.min_fill] the course has 0 fill questions; the policy asks for at least 1"
+        ],
     ),
     (
         "policy-min-order",
-        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  min_order: 2"),
-        ["course.yaml:8: [policy.min_order] the course has 1 order questions; the policy asks for at least 2"],
+        edit(
+            "course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  min_order: 2"
+        ),
+        [
+            "course.yaml:8: [policy.min_order] the course has 1 order questions; the policy asks for at least 2"
+        ],
     ),
     (
         "policy-type-mix",
-        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  all_types_per_module: 3"),
-        ["modules/m1.yaml:1: [checkpoints] module m1 uses 2 question types (order, single); the course policy asks for at least 3"],
+        edit(
+            "course.yaml",
+            "modules: [notice, m1]",
+            "modules: [notice, m1]\npolicy:\n  all_types_per_module: 3",
+        ),
+        [
+            "modules/m1.yaml:1: [checkpoints] module m1 uses 2 question types (order, single); the course policy asks for at least 3"
+        ],
     ),
     (
         "policy-trainer-notes",
-        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1]\npolicy:\n  trainer_notes: true"),
+        edit(
+            "course.yaml",
+            "modules: [notice, m1]",
+            "modules: [notice, m1]\npolicy:\n  trainer_notes: true",
+        ),
         ["modules/m1.yaml:1: [trainer_notes] module m1 has no trainer notes"],
     ),
 ]

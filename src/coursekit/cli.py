@@ -20,7 +20,7 @@ import click
 from coursekit._version import __version__
 from coursekit.errors import CourseInvalid, CoursekitError
 
-__all__ = ["course_argument", "main", "report_errors"]
+__all__ = ["course_argument", "course_option", "main", "report_errors", "store_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +29,10 @@ COMMANDS = {
     "validate": "coursekit.cli:validate",
     "ingest": "coursekit.ingest:ingest_command",
     "schema": "coursekit.schema:schema_command",
+    "build": "coursekit.build:build_command",
+    "publish": "coursekit.publish:publish_command",
+    "record": "coursekit.records:record_command",
+    "report": "coursekit.report:report_command",
 }
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -65,6 +69,24 @@ def report_errors(func: F) -> F:
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def course_option(func: F) -> F:
+    """``--course``: a course folder, the bundled course by default."""
+    return click.option(
+        "--course",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="The course folder (default: the bundled course).",
+    )(func)
+
+
+def store_option(func: F) -> F:
+    """``--store``: the learner store, by default ``$COURSEKIT_HOME/learner.sqlite3``."""
+    return click.option(
+        "--store",
+        help="Learner store path or sqlite:/// URL (default: $COURSEKIT_HOME/learner.sqlite3, "
+        "else ~/.coursekit/learner.sqlite3).",
+    )(func)
 
 
 def course_argument(func: F) -> F:

@@ -8,9 +8,10 @@ Problems name the file, the line where known, and the field.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ from coursekit.model import (
     Section,
 )
 
-__all__ = ["Located", "bundled_course_path", "load_course", "read_text"]
+__all__ = ["Located", "bundled_course_path", "content_hash", "load_course", "read_text"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -87,6 +88,17 @@ class Located:
             elif part != 0:
                 break
         return self.lines.get(path)
+
+
+def content_hash(paths: Iterable[Path], root: Path | None = None) -> str:
+    """A sha256 over files' names (relative to ``root``) and bytes, in a stable order."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        name = path.relative_to(root).as_posix() if root else path.name
+        data = path.read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def bundled_course_path() -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -179,7 +180,7 @@ class FillBlank(_Question):
 
     @field_validator("answer", mode="before")
     @classmethod
-    def _one_or_many(cls, value: object) -> object:
+    def _one_answer_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
 
@@ -321,7 +322,7 @@ class Module:
         return sum(len(p.plain) for p in self.paragraphs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one loaded course
 class Course:
     meta: CourseMeta
     modules: tuple[Module, ...]
@@ -359,6 +360,14 @@ class Course:
         module = self.module(module_id)
         extra = self.exercises.checkpoints if module_id == self.meta.notice_module else []
         return [*module.checkpoints, *extra]
+
+    @cached_property
+    def version(self) -> str:
+        """The content version: a hash of every course file, the same wherever it is loaded."""
+        from coursekit.content import content_hash
+
+        files = [*self.files, *(f for m in self.modules for f in m.files)]
+        return content_hash(files, self.root)[:16]
 
     def all_checkpoints(self) -> list[tuple[str, Checkpoint]]:
         return [(m.id, q) for m in self.modules for q in self.checkpoints_for(m.id)]

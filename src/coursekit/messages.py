@@ -1,0 +1,262 @@
+"""The message catalogue: every piece of UI text, in Chinese (the default) and English.
+
+Widget and static-HTML code never write UI text themselves; they ask
+:func:`msg` for it by key. Fields in braces are filled with ``str.format``.
+Course content (titles, prompts, options) is not UI text and is never
+translated here.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+__all__ = ["CATALOGUE", "LANGS", "Lang", "check_lang", "msg"]
+
+Lang = Literal["zh", "en"]
+LANGS: Final = ("zh", "en")
+
+_ZH: Final[dict[str, str]] = {
+    "format.date": "{year}年{month}月{day}日",
+    "format.sep": "、",
+    "format.pair_sep": "；",
+    # reader
+    "reader.source": "来源：{source}",
+    "reader.published": "日期：{date}",
+    "reader.issuer": "发布：{issuer}",
+    "reader.byline": "{byline}",
+    "reader.category": "类别：{category}",
+    "reader.reading_time": "约 {minutes} 分钟读完（共 {chars} 字，按每分钟 {rate} 字计）",
+    "reader.smaller": "A−",
+    "reader.smaller_tip": "缩小字号",
+    "reader.larger": "A+",
+    "reader.larger_tip": "放大字号",
+    "reader.prev": "上一页",
+    "reader.next": "下一页",
+    "reader.page": "第 {page} / {pages} 页",
+    "reader.progress": "阅读进度",
+    "reader.done": "我已读完",
+    "reader.done_tip": "记录本篇已读完",
+    "reader.done_at": "已于 {time} 读完本篇。",
+    "reader.not_done": "读完全文后，请点击“我已读完”。",
+    "reader.glossary": "术语",
+    "reader.glossary_pick": "查术语",
+    "reader.glossary_none": "（选择一个术语查看释义）",
+    "reader.definition": "{term}：{definition}",
+    "reader.section_untitled": "正文",
+    # checkpoints
+    "type.single": "单选题",
+    "type.multiple": "多选题",
+    "type.truefalse": "判断题",
+    "type.fill": "填空题",
+    "type.order": "排序题",
+    "type.match": "匹配题",
+    "checkpoint.number": "第 {number} 题",
+    "checkpoint.choose": "选择答案",
+    "checkpoint.choose_many": "选择所有正确答案",
+    "checkpoint.true": "正确",
+    "checkpoint.false": "错误",
+    "checkpoint.fill": "填空",
+    "checkpoint.fill_placeholder": "在此填写答案",
+    "checkpoint.order_hint": "用“上移”“下移”把各项排成正确的顺序。",
+    "checkpoint.up": "上移",
+    "checkpoint.down": "下移",
+    "checkpoint.up_tip": "上移：{item}",
+    "checkpoint.down_tip": "下移：{item}",
+    "checkpoint.match_hint": "为每一项选择对应的类别。",
+    "checkpoint.match_none": "（请选择）",
+    "checkpoint.submit": "提交",
+    "checkpoint.reveal": "显示答案",
+    "checkpoint.reveal_tip": "作答 {n} 次后可显示答案",
+    "checkpoint.correct": "回答正确。",
+    "checkpoint.incorrect": "回答不正确，请再试一次。",
+    "checkpoint.incomplete": "请先作答再提交。",
+    "checkpoint.reread": "请重读{place}。",
+    "checkpoint.answer": "答案：{answer}",
+    "checkpoint.explanation": "解析：{explanation}",
+    "checkpoint.evidence": "见{place}：“{quote}”",
+    "checkpoint.attempts": "已作答 {n} 次。",
+    "checkpoint.last_attempt": "上次作答：{time}",
+    "checkpoint.selfcheck": "自查答案",
+    "checkpoint.answer_lines": "答：",
+    "checkpoint.fill_also": "（也可写作：{variants}）",
+    "checkpoint.score": "得分：答对 {correct} / {total} 题（已作答 {answered} 题）。",
+    "checkpoint.set_title": "检查题",
+    "checkpoint.answer_key": "参考答案",
+    "checkpoint.none": "本模块没有检查题。",
+    # reflections
+    "reflection.title": "学习体会",
+    "reflection.guidance": "提示：{guidance}",
+    "reflection.min": "建议至少写 {n} 字。",
+    "reflection.answer": "我的体会",
+    "reflection.placeholder": "在此写下你的体会",
+    "reflection.count": "已写 {chars} 字（建议至少 {min} 字）",
+    "reflection.count_words": "已写 {chars} 字、{words} 个英文词（建议至少 {min} 字）",
+    "reflection.save": "保存",
+    "reflection.save_tip": "立即保存体会",
+    "reflection.saved_at": "已于 {time} 保存。",
+    "reflection.unsaved": "有尚未保存的修改……",
+    "reflection.not_saved": "尚未保存。",
+    # learner, progress
+    "learner.name": "姓名",
+    "learner.placeholder": "请输入你的姓名",
+    "learner.start": "开始学习",
+    "learner.ask": "请先填写姓名，学习记录会按姓名保存。",
+    "learner.hello": "学员：{name}。学习记录会自动保存。",
+    "learner.empty": "姓名不能为空。",
+    "learner.needed": "请先在上方填写姓名，再作答。",
+    "progress.title": "学习进度",
+    "progress.module": "本模块进度",
+    "progress.course": "全课程进度",
+    "progress.read": "已读完",
+    "progress.unread": "未读完",
+    "progress.line": (
+        "阅读：{read}；检查题：已答 {answered} / {total}，答对 {correct}；"
+        "体会：已写 {written} / {reflections}"
+    ),
+    "progress.static": "本模块：阅读 1 篇，检查题 {checkpoints} 道，学习体会 {reflections} 则。",
+    "progress.static_course": "本课程共 {modules} 个模块。",
+    "progress.col_module": "模块",
+    "progress.col_read": "阅读",
+    "progress.col_checkpoints": "检查题（答对 / 共）",
+    "progress.col_reflections": "体会（已写 / 共）",
+    "progress.overall": "总进度",
+    # trainer notes
+    "trainer.title": "辅导提示",
+    "trainer.key_points": "要点",
+    "trainer.discussion": "讨论题",
+    "trainer.misreadings": "常见误读",
+    "trainer.minutes": "建议用时：{minutes} 分钟",
+}
+
+_EN: Final[dict[str, str]] = {
+    "format.date": "{iso}",
+    "format.sep": ", ",
+    "format.pair_sep": "; ",
+    "reader.source": "Source: {source}",
+    "reader.published": "Date: {date}",
+    "reader.issuer": "Issued by: {issuer}",
+    "reader.byline": "{byline}",
+    "reader.category": "Category: {category}",
+    "reader.reading_time": (
+        "About {minutes} min to read ({chars} characters at {rate} characters a minute)"
+    ),
+    "reader.smaller": "A−",
+    "reader.smaller_tip": "Smaller text",
+    "reader.larger": "A+",
+    "reader.larger_tip": "Larger text",
+    "reader.prev": "Previous page",
+    "reader.next": "Next page",
+    "reader.page": "Page {page} of {pages}",
+    "reader.progress": "Reading",
+    "reader.done": "I have read it",
+    "reader.done_tip": "Record that you have read this text",
+    "reader.done_at": "Read at {time}.",
+    "reader.not_done": "When you have read the whole text, click “I have read it”.",
+    "reader.glossary": "Terms",
+    "reader.glossary_pick": "Look up",
+    "reader.glossary_none": "(choose a term to see its definition)",
+    "reader.definition": "{term}: {definition}",
+    "reader.section_untitled": "Text",
+    "type.single": "Single choice",
+    "type.multiple": "Multiple choice",
+    "type.truefalse": "True or false",
+    "type.fill": "Fill in the blank",
+    "type.order": "Put in order",
+    "type.match": "Match",
+    "checkpoint.number": "Question {number}",
+    "checkpoint.choose": "Your answer",
+    "checkpoint.choose_many": "Tick every right answer",
+    "checkpoint.true": "True",
+    "checkpoint.false": "False",
+    "checkpoint.fill": "Blank",
+    "checkpoint.fill_placeholder": "Type your answer here",
+    "checkpoint.order_hint": "Use “Up” and “Down” to put the items in the right order.",
+    "checkpoint.up": "Up",
+    "checkpoint.down": "Down",
+    "checkpoint.up_tip": "Move up: {item}",
+    "checkpoint.down_tip": "Move down: {item}",
+    "checkpoint.match_hint": "Choose the matching option for each item.",
+    "checkpoint.match_none": "(choose)",
+    "checkpoint.submit": "Submit",
+    "checkpoint.reveal": "Show answer",
+    "checkpoint.reveal_tip": "The answer can be shown after {n} attempts",
+    "checkpoint.correct": "Correct.",
+    "checkpoint.incorrect": "Not correct. Try again.",
+    "checkpoint.incomplete": "Answer the question before you submit.",
+    "checkpoint.reread": "Reread {place}.",
+    "checkpoint.answer": "Answer: {answer}",
+    "checkpoint.explanation": "Explanation: {explanation}",
+    "checkpoint.evidence": "See {place}: “{quote}”",
+    "checkpoint.attempts": "Attempts so far: {n}.",
+    "checkpoint.last_attempt": "Last attempt: {time}",
+    "checkpoint.selfcheck": "Check your answer",
+    "checkpoint.answer_lines": "Answer:",
+    "checkpoint.fill_also": "(also accepted: {variants})",
+    "checkpoint.score": "Score: {correct} of {total} right ({answered} answered).",
+    "checkpoint.set_title": "Checkpoints",
+    "checkpoint.answer_key": "Answer key",
+    "checkpoint.none": "This module has no checkpoints.",
+    "reflection.title": "Reflection",
+    "reflection.guidance": "Guidance: {guidance}",
+    "reflection.min": "Write at least {n} characters.",
+    "reflection.answer": "My reflection",
+    "reflection.placeholder": "Write your reflection here",
+    "reflection.count": "{chars} characters written (at least {min} suggested)",
+    "reflection.count_words": (
+        "{chars} Chinese characters and {words} words written (at least {min} suggested)"
+    ),
+    "reflection.save": "Save",
+    "reflection.save_tip": "Save your reflection now",
+    "reflection.saved_at": "Saved at {time}.",
+    "reflection.unsaved": "Unsaved changes…",
+    "reflection.not_saved": "Not saved yet.",
+    "learner.name": "Name",
+    "learner.placeholder": "Type your name",
+    "learner.start": "Start",
+    "learner.ask": "Type your name first; your work is saved under it.",
+    "learner.hello": "Learner: {name}. Your work is saved as you go.",
+    "learner.empty": "The name cannot be empty.",
+    "learner.needed": "Type your name above before you answer.",
+    "progress.title": "Progress",
+    "progress.module": "This module",
+    "progress.course": "The whole course",
+    "progress.read": "read",
+    "progress.unread": "not read yet",
+    "progress.line": (
+        "Text: {read}; checkpoints: {answered} of {total} answered, {correct} right; "
+        "reflections: {written} of {reflections} written"
+    ),
+    "progress.static": (
+        "This module: one text, {checkpoints} checkpoints, {reflections} reflection prompts."
+    ),
+    "progress.static_course": "The course has {modules} modules.",
+    "progress.col_module": "Module",
+    "progress.col_read": "Text",
+    "progress.col_checkpoints": "Checkpoints (right / all)",
+    "progress.col_reflections": "Reflections (written / all)",
+    "progress.overall": "Overall",
+    "trainer.title": "Trainer notes",
+    "trainer.key_points": "Key points",
+    "trainer.discussion": "Discussion",
+    "trainer.misreadings": "Common misreadings",
+    "trainer.minutes": "Suggested time: {minutes} min",
+}
+
+CATALOGUE: Final[dict[str, dict[str, str]]] = {"zh": _ZH, "en": _EN}
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` if the catalogue has it; a :class:`ValueError` naming the choices if not."""
+    if lang == "zh":
+        return "zh"
+    if lang == "en":
+        return "en"
+    raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+
+
+def msg(lang: str, key: str, /, **fields: object) -> str:
+    """The text for ``key`` in ``lang``, with ``fields`` filled in.
+
+    A key missing from the catalogue is a programming error and raises ``KeyError``.
+    """
+    return CATALOGUE[check_lang(lang)][key].format(**fields)

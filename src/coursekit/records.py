@@ -1,0 +1,425 @@
+"""Learner records: a learner's whole study, as one file for the trainer.
+
+A record is schema-versioned JSON: the course id and content version, the
+learner, and per module the read status, every checkpoint attempt with its
+time, and the reflection texts, sealed with a sha256 checksum of everything
+else. It is a pure function of the store, so export → import → export gives
+the same bytes. A readable HTML page of the same record is for the learner's
+phone. Records are read as JSON only, never unpickled, and checked before use.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import click
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from coursekit.cli import course_option, report_errors, store_option
+from coursekit.errors import RecordInvalid
+from coursekit.model import Course
+from coursekit.session import Answer
+from coursekit.store import Attempt, LearnerDump, LearnerStore, Read, RestoreCounts, SavedReflection
+
+__all__ = [
+    "MAX_BYTES",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "LearnerRecord",
+    "export_record",
+    "given_answer_text",
+    "import_record",
+    "parse_record",
+    "read_record",
+    "record_html",
+    "write_record",
+]
+
+SCHEMA = "coursekit.learner-record"
+SCHEMA_VERSION = 1
+MAX_BYTES = 8 * 1024 * 1024  # a whole course of long reflections stays far below this
+MAX_TEXT = 200_000
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# An ISO 8601 time with its zone, as coursekit.session.now() writes it; checked in pydantic's core.
+Timestamp = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-][0-2]\d:[0-5]\d)$"
+    ),
+]
+
+
+class RecordAttempt(_Frozen):
+    checkpoint: str = Field(min_length=1, max_length=80)
+    answer: str | bool | list[str] | dict[str, str | None] | None
+    correct: bool
+    at: Timestamp
+
+
+class RecordReflection(_Frozen):
+    reflection: str = Field(min_length=1, max_length=80)
+    text: str = Field(max_length=MAX_TEXT)
+    updated_at: Timestamp
+
+
+class RecordModule(_Frozen):
+    module: str = Field(min_length=1, max_length=80)
+    read_at: Timestamp | None = None
+    attempts: list[RecordAttempt] = Field(default_factory=list, max_length=10_000)
+    reflections: list[RecordReflection] = Field(default_factory=list, max_length=100)
+
+
+class RecordCourse(_Frozen):
+    id: str
+    title: str
+    version: str
+
+
+class LearnerRecord(_Frozen):
+    """The record file, as validated on import and in the report."""
+
+    schema_: Literal["coursekit.learner-record"] = Field(alias="schema")
+    schema_version: Literal[1]
+    course: RecordCourse
+    learner: str = Field(min_length=1, max_length=200)
+    last_activity: Timestamp | None
+    modules: list[RecordModule] = Field(max_length=500)
+    checksum: str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    def to_dump(self) -> LearnerDump:
+        """The store rows this record restores."""
+        cid = self.course.id
+        return LearnerDump(
+            learner=self.learner,
+            reads=tuple(
+                Read(self.learner, cid, m.module, m.read_at) for m in self.modules if m.read_at
+            ),
+            attempts=tuple(
+                Attempt(self.learner, cid, m.module, a.checkpoint, a.answer, a.correct, a.at)
+                for m in self.modules
+                for a in m.attempts
+            ),
+            reflections=tuple(
+                SavedReflection(self.learner, cid, m.module, r.reflection, r.text, r.updated_at)
+                for m in self.modules
+                for r in m.reflections
+            ),
+        )
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    """sha256 of the record without its checksum, serialised the one way the model does."""
+    sealed = LearnerRecord.model_validate({**body, "checksum": ""}, strict=False)
+    return _seal(sealed)
+
+
+def _seal(record: LearnerRecord) -> str:
+    canonical = record.model_dump_json(by_alias=True, exclude={"checksum"})
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def export_record(course: Course, store: LearnerStore, learner: str) -> dict[str, Any]:
+    """The record of ``learner`` in ``course``, as a JSON-ready dict with its checksum."""
+    dump = store.dump(learner, course.id)
+    reads = {r.module: r.done_at for r in dump.reads}
+    modules = []
+    known = [m.id for m in course.modules]
+    touched = {a.module for a in dump.attempts} | {r.module for r in dump.reflections} | set(reads)
+    stamps: list[str] = []
+    for module_id in [*known, *sorted(touched - set(known))]:
+        attempts: list[dict[str, Any]] = [
+            {"checkpoint": a.checkpoint_id, "answer": a.answer, "correct": a.correct, "at": a.at}
+            for a in dump.attempts
+            if a.module == module_id
+        ]
+        reflections: list[dict[str, Any]] = [
+            {"reflection": r.reflection_id, "text": r.text, "updated_at": r.updated_at}
+            for r in dump.reflections
+            if r.module == module_id
+        ]
+        read_at = reads.get(module_id)
+        stamps += [a["at"] for a in attempts] + [r["updated_at"] for r in reflections]
+        stamps += [read_at] if read_at else []
+        modules.append(
+            {
+                "module": module_id,
+                "read_at": read_at,
+                "attempts": attempts,
+                "reflections": reflections,
+            }
+        )
+    body: dict[str, Any] = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "course": {"id": course.id, "title": course.title, "version": course.version},
+        "learner": learner,
+        "last_activity": max(stamps) if stamps else None,
+        "modules": modules,
+    }
+    return {**body, "checksum": _checksum(body)}
+
+
+def record_json(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_record(course: Course, record: dict[str, Any], path: Path) -> tuple[Path, Path]:
+    """Write the record as JSON at ``path`` and as HTML beside it; both atomically."""
+    page = path.with_suffix(".html")
+    _atomic_write(path, record_json(record))
+    _atomic_write(page, record_html(course, record))
+    return path, page
+
+
+def parse_record(data: bytes, source: str | Path, course: Course | None = None) -> LearnerRecord:
+    """Check a record file's bytes; :class:`RecordInvalid` says what is wrong with it."""
+    if len(data) > MAX_BYTES:
+        raise RecordInvalid(source, f"too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RecordInvalid(
+            source, "not a text file (binary data): a record is UTF-8 JSON"
+        ) from None
+    try:
+        # pydantic parses and checks the JSON in one pass, in its core: no Python objects
+        # are built for a file that is not a record.
+        record = LearnerRecord.model_validate_json(data)
+    except ValidationError as exc:
+        raise RecordInvalid(source, _reason(exc)) from None
+    if _seal(record) != record.checksum:
+        raise RecordInvalid(source, "checksum does not match: the file was changed after export")
+    if course is not None:
+        _check_against(record, course, source)
+    return record
+
+
+@functools.lru_cache(maxsize=8)
+def _known_ids(course: Course) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    return (
+        frozenset(m.id for m in course.modules),
+        frozenset(q.id for _, q in course.all_checkpoints()),
+        frozenset(r.id for m in course.modules for r in m.reflections),
+    )
+
+
+def _reason(exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        found = re.search(r"line \d+ column \d+", first["msg"])
+        return "not valid JSON (truncated or damaged)" + (f" at {found.group(0)}" if found else "")
+    by_field = {e["loc"][0]: e for e in errors if e["loc"]}
+    if "schema" in by_field or first["type"] == "model_type":
+        return "not a coursekit learner record"
+    if "schema_version" in by_field:
+        found = by_field["schema_version"].get("input")
+        return (
+            f"schema version {found!r} is not supported "
+            f"(this coursekit reads version {SCHEMA_VERSION})"
+        )
+    where = ".".join(str(p) for p in first["loc"])
+    return f"field {where}: {first['msg']}"
+
+
+def _check_against(record: LearnerRecord, course: Course, source: str | Path) -> None:
+    if record.course.id != course.id:
+        raise RecordInvalid(
+            source, f"a record of course {record.course.id!r}, not of {course.id!r}"
+        )
+    ids, checkpoints, reflections = _known_ids(course)
+    for m in record.modules:
+        if m.module not in ids:
+            raise RecordInvalid(
+                source, f"names module {m.module!r}, which the course does not have"
+            )
+        for a in m.attempts:
+            if a.checkpoint not in checkpoints:
+                raise RecordInvalid(
+                    source, f"names checkpoint {a.checkpoint!r}, unknown in the course"
+                )
+        for r in m.reflections:
+            if r.reflection not in reflections:
+                raise RecordInvalid(
+                    source, f"names reflection {r.reflection!r}, unknown in the course"
+                )
+
+
+def read_record(path: Path, course: Course | None = None) -> LearnerRecord:
+    """Read and check one record file (the size is checked before it is read)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise RecordInvalid(path, f"too large ({size:,} bytes; the limit is {MAX_BYTES:,})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordInvalid(path, f"cannot be read: {exc.strerror}") from None
+    return parse_record(data, path, course)
+
+
+def import_record(store: LearnerStore, record: LearnerRecord) -> RestoreCounts:
+    """Restore a checked record into ``store``; what is already there is kept."""
+    return store.restore(record.to_dump())
+
+
+# --- the readable page ---------------------------------------------------------------------------
+
+_PAGE_CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+margin:0 auto;max-width:42rem;padding:1rem;line-height:1.7;color:#222;overflow-wrap:anywhere}
+h1{font-size:1.4rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;margin-top:2rem}
+.ok{font-weight:bold}.no{font-weight:bold}blockquote{margin:.5rem 0;padding:.5rem 1rem;
+background:#f6f6f6;white-space:pre-wrap}table{border-collapse:collapse;width:100%}
+td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+@media print{body{max-width:none}}
+"""
+
+
+def given_answer_text(answer: Answer) -> str:
+    """A learner's answer in words, as the record page and the report show it."""
+    if isinstance(answer, bool):
+        return "对" if answer else "错"
+    if isinstance(answer, list):
+        return " → ".join(answer) if answer else "（未作答）"
+    if isinstance(answer, dict):
+        return "；".join(f"{k}：{v or '—'}" for k, v in answer.items())
+    return answer or "（未作答）"
+
+
+def record_html(course: Course, record: dict[str, Any]) -> str:
+    """A self-contained page of the record for the learner; every text is escaped."""
+    e = html.escape
+    questions = {q.id: q for _, q in course.all_checkpoints()}
+    prompts = {r.id: r.prompt for m in course.modules for r in m.reflections}
+    labels = {m.id: f"{m.label}《{m.title}》" for m in course.modules}
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>学习记录 · {e(record['learner'])}</title><style>{_PAGE_CSS}</style></head><body>",
+        f"<h1>学习记录：{e(record['learner'])}</h1>",
+        f"<p>{e(record['course']['title'])}（内容版本 {e(record['course']['version'])}）</p>",
+        f"<p>最近学习：{e(record['last_activity'] or '—')}</p>",
+    ]
+    for module in record["modules"]:
+        parts.append(f"<h2>{e(labels.get(module['module'], module['module']))}</h2>")
+        read = module["read_at"]
+        parts.append(f"<p>阅读：{'已读完（' + e(read) + '）' if read else '未读完'}</p>")
+        if module["attempts"]:
+            parts.append("<table><tr><th>题目</th><th>作答</th><th>结果</th><th>时间</th></tr>")
+            for a in module["attempts"]:
+                q = questions.get(a["checkpoint"])
+                verdict = (
+                    '<span class="ok">✓ 正确</span>'
+                    if a["correct"]
+                    else '<span class="no">✗ 错误</span>'
+                )
+                parts.append(
+                    f"<tr><td>{e(q.prompt if q else a['checkpoint'])}</td>"
+                    f"<td>{e(given_answer_text(a['answer']))}</td><td>{verdict}</td><td>{e(a['at'])}</td></tr>"
+                )
+            parts.append("</table>")
+        for r in module["reflections"]:
+            parts.append(
+                f"<p><strong>{e(prompts.get(r['reflection'], r['reflection']))}</strong></p>"
+                f"<blockquote>{e(r['text'])}</blockquote>"
+            )
+    parts.append(f"<p><small>校验码 {e(record['checksum'])}</small></p></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def record_command() -> None:
+    """Export a learner's record for the trainer, or restore one into the store."""
+
+
+@record_command.command("export", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--learner", help="Whose record (default: the learner last named in the store).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The JSON file to write; a readable .html page is written beside it.",
+)
+@course_option
+@store_option
+@report_errors
+def export_cli(learner: str | None, out: Path, course: Path | None, store: str | None) -> None:
+    """Write a learner's record as JSON (for the trainer) and HTML (to read on a phone)."""
+    from coursekit.content import load_course
+    from coursekit.store import open_store
+
+    loaded = load_course(course)
+    opened = open_store(store)
+    try:
+        name = learner or opened.last_learner()
+        known = opened.learners()
+        if not name or name not in known:
+            raise click.BadParameter(
+                f"no learner {name!r} in the store (known: {', '.join(known) or 'none'})"
+                if name
+                else "the store has no learner yet",
+                param_hint="--learner",
+            )
+        record = export_record(loaded, opened, name)
+    finally:
+        opened.close()
+    json_path, page = write_record(loaded, record, out)
+    answered = sum(len(m["attempts"]) for m in record["modules"])
+    click.echo(
+        f"wrote {json_path} and {page}: {name}, {answered} attempts, "
+        f"{sum(1 for m in record['modules'] if m['read_at'])} modules read"
+    )
+
+
+@record_command.command("import", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@course_option
+@store_option
+@report_errors
+def import_cli(file: Path, course: Path | None, store: str | None) -> None:
+    """Restore a learner's record into the store, to resume in a new session."""
+    from coursekit.content import load_course
+    from coursekit.store import open_store
+
+    loaded = load_course(course)
+    record = read_record(file, loaded)
+    opened = open_store(store)
+    try:
+        counts = import_record(opened, record)
+    finally:
+        opened.close()
+    click.echo(
+        f"restored {record.learner}: {counts.reads} reads, {counts.attempts} attempts, "
+        f"{counts.reflections} reflections added"
+    )

@@ -1,0 +1,33 @@
+"""The learner's widgets, composed from standard ipywidgets 8 (no front-end extension).
+
+Every widget saves to the learner store at once and restores from it when
+created again, so nothing is lost when a kernel restarts. Each widget's
+mimebundle also carries kernel-free HTML: ``text/html`` (the handout),
+``application/vnd.coursekit.worksheet+html`` and
+``application/vnd.coursekit.trainer+html``; none of it contains learner data.
+"""
+
+from coursekit.widgets._checkpoint import Checkpoint, CheckpointSet, CheckpointSettings
+from coursekit.widgets._common import TRAINER_MIME, WORKSHEET_MIME, default_course, default_store
+from coursekit.widgets._progress import CourseProgress, ModuleProgress
+from coursekit.widgets._reader import Reader
+from coursekit.widgets._reflection import Reflection
+from coursekit.widgets._session import LearnerSession
+from coursekit.widgets._show import ModuleView, show_module
+
+__all__ = [
+    "TRAINER_MIME",
+    "WORKSHEET_MIME",
+    "Checkpoint",
+    "CheckpointSet",
+    "CheckpointSettings",
+    "CourseProgress",
+    "LearnerSession",
+    "ModuleProgress",
+    "ModuleView",
+    "Reader",
+    "Reflection",
+    "default_course",
+    "default_store",
+    "show_module",
+]

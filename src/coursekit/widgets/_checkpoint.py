@@ -1,0 +1,292 @@
+"""Checkpoint and CheckpointSet: answer, get feedback in words, retry, reveal after N tries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+
+import ipywidgets as w
+
+from coursekit.messages import msg
+from coursekit.model import Checkpoint as Question
+from coursekit.model import Course
+from coursekit.session import answer_text, clock_time, grade, is_answered
+from coursekit.static import (
+    Variant,
+    checkpoint_html,
+    evidence_lines,
+    question_title,
+)
+from coursekit.store import Attempt, LearnerStore
+from coursekit.text import emphasis_html
+from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._inputs import make_input
+from coursekit.widgets._session import LearnerSession, make_context
+
+__all__ = ["Checkpoint", "CheckpointSet", "CheckpointSettings"]
+
+
+@dataclass(frozen=True)
+class CheckpointSettings:
+    """How checkpoints behave.
+
+    ``reveal_after``: attempts before "show answer" is enabled, unless the
+    question sets its own ``reveal_after``. ``explain_wrong``: show the
+    explanation and the evidence quote after a wrong answer too; by default a
+    wrong answer only names the paragraph to reread, so that the next try is
+    the learner's own.
+    """
+
+    reveal_after: int = 2
+    explain_wrong: bool = False
+
+    def __post_init__(self) -> None:
+        if self.reveal_after < 1:
+            raise ValueError("reveal_after must be at least 1")
+
+
+def _para(text: str, cls: str) -> str:
+    return f'<p class="{cls}">{escape(text)}</p>'
+
+
+class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """One question. Every submitted answer is saved with its time, right or wrong.
+
+    After a restart the last answer and its feedback come back from the store.
+    ``module_id`` is the module the question is shown with (for course-level
+    exercises, the notice module).
+    """
+
+    def __init__(
+        self,
+        question: Question,
+        module_id: str,
+        *,
+        course: Course | None = None,
+        store: LearnerStore | None = None,
+        learner: str | LearnerSession | None = None,
+        lang: str = "zh",
+        number: int | None = None,
+        settings: CheckpointSettings = CheckpointSettings(),
+    ) -> None:
+        self.ctx = make_context(course, store, learner, lang)
+        self.question = question
+        self.module_id = module_id
+        self.number = number
+        self.settings = settings
+        self.reveal_after = question.reveal_after or settings.reveal_after
+        self.attempts: list[Attempt] = []
+        self._listeners: list[Callable[[Checkpoint], None]] = []
+        lang = self.ctx.lang
+
+        title = escape(question_title(question, lang, number))
+        self.prompt = w.HTML(
+            f'<p class="ck-qtitle"><strong>{title}</strong></p>'
+            f'<p class="ck-prompt">{emphasis_html(question.prompt)}</p>'
+        )
+        self.input = make_input(question, lang)
+        self.submit = w.Button(description=msg(lang, "checkpoint.submit"), button_style="primary")
+        self.reveal = w.Button(
+            description=msg(lang, "checkpoint.reveal"),
+            tooltip=msg(lang, "checkpoint.reveal_tip", n=self.reveal_after),
+            disabled=True,
+        )
+        self.feedback = w.HTML("")
+        self.count = w.Label("")
+        super().__init__(
+            [
+                self.prompt,
+                self.input.box,
+                w.HBox([self.submit, self.reveal]),
+                self.feedback,
+                self.count,
+            ]
+        )
+        self.submit.on_click(lambda _: self.check())
+        self.reveal.on_click(lambda _: self.show_answer())
+        self.ctx.on_learner(self._restore)
+
+    # -- what the learner does -----------------------------------------------------------
+
+    def check(self) -> None:
+        """Grade the current answer, save it as an attempt and say whether it was right."""
+        lang = self.ctx.lang
+        if not self.ctx.learner:
+            self._say([msg(lang, "learner.needed")])
+            return
+        answer = self.input.get()
+        if not is_answered(self.question, answer):
+            self._say([msg(lang, "checkpoint.incomplete")])
+            return
+        attempt = self.ctx.store.add_attempt(
+            self.ctx.learner,
+            self.ctx.course.id,
+            self.module_id,
+            self.question.id,
+            answer,
+            grade(self.question, answer),
+        )
+        self.attempts.append(attempt)
+        self._verdict(attempt)
+        self.ctx.session.touch()
+        for listener in self._listeners:
+            listener(self)
+
+    def show_answer(self) -> None:
+        """Show the answer, explanation and evidence, once enough attempts were made."""
+        if self.reveal.disabled:
+            return
+        lang = self.ctx.lang
+        self._say(
+            [
+                msg(lang, "checkpoint.answer", answer=answer_text(self.question, lang)),
+                *self._explanation(),
+            ],
+            kind="ck-revealed",
+        )
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.attempts)
+
+    @property
+    def correct(self) -> bool:
+        """Whether any attempt was right."""
+        return any(a.correct for a in self.attempts)
+
+    def on_attempt(self, callback: Callable[[Checkpoint], None]) -> None:
+        """Call ``callback(self)`` after each saved attempt."""
+        self._listeners.append(callback)
+
+    def _explanation(self) -> list[str]:
+        return [
+            msg(self.ctx.lang, "checkpoint.explanation", explanation=self.question.explanation),
+            *evidence_lines(self.ctx.course, self.question, self.ctx.lang),
+        ]
+
+    def _reread(self) -> list[str]:
+        places = []
+        for ev in self.question.evidence:
+            try:
+                label = self.ctx.course.module(ev.module).label
+            except KeyError:
+                label = ev.module
+            places.append(ev.place(label))
+        return [
+            msg(
+                self.ctx.lang,
+                "checkpoint.reread",
+                place=msg(self.ctx.lang, "format.sep").join(dict.fromkeys(places)),
+            )
+        ]
+
+    def _verdict(self, attempt: Attempt, restored: bool = False) -> None:
+        lang = self.ctx.lang
+        if attempt.correct:
+            lines = [msg(lang, "checkpoint.correct"), *self._explanation()]
+        elif self.settings.explain_wrong:
+            lines = [msg(lang, "checkpoint.incorrect"), *self._explanation()]
+        else:
+            lines = [msg(lang, "checkpoint.incorrect"), *self._reread()]
+        if restored:
+            lines.append(msg(lang, "checkpoint.last_attempt", time=clock_time(attempt.at)))
+        self._say(lines, kind="ck-right" if attempt.correct else "ck-wrong")
+
+    def _say(self, lines: list[str], kind: str = "ck-note") -> None:
+        mark = {"ck-right": "✔ ", "ck-wrong": "✘ "}.get(kind, "")
+        first, *rest = lines
+        html = _para(mark + first, "ck-verdict") + "".join(_para(x, "ck-detail") for x in rest)
+        self.feedback.value = f'<div class="ck-feedback {kind}" role="status">{html}</div>'
+        n = len(self.attempts)
+        self.count.value = msg(self.ctx.lang, "checkpoint.attempts", n=n) if n else ""
+        self.reveal.disabled = n < self.reveal_after
+
+    def _restore(self) -> None:
+        learner = self.ctx.learner
+        self.attempts = (
+            self.ctx.store.attempts(learner, self.ctx.course.id, self.module_id, self.question.id)
+            if learner
+            else []
+        )
+        self.input.set_disabled(not learner)
+        self.submit.disabled = not learner
+        if self.attempts:
+            self.input.set(self.attempts[-1].answer)
+            self._verdict(self.attempts[-1], restored=True)
+        else:
+            self.feedback.value = ""
+            self.count.value = ""
+            self.reveal.disabled = True
+        if not learner:
+            self._say([msg(self.ctx.lang, "learner.needed")])
+
+    def static_html(self, variant: Variant) -> str:
+        return checkpoint_html(
+            self.ctx.course, self.module_id, self.question, variant, self.ctx.lang, self.number
+        )
+
+
+class CheckpointSet(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """A module's checkpoints, numbered, with a score summary that updates on every attempt.
+
+    For the notice module the course-level exercises follow its own checkpoints.
+    """
+
+    def __init__(
+        self,
+        module_id: str,
+        *,
+        course: Course | None = None,
+        store: LearnerStore | None = None,
+        learner: str | LearnerSession | None = None,
+        lang: str = "zh",
+        settings: CheckpointSettings = CheckpointSettings(),
+    ) -> None:
+        self.ctx = make_context(course, store, learner, lang)
+        self.module_id = module_id
+        questions = self.ctx.course.checkpoints_for(module_id)
+        self.checkpoints = [
+            Checkpoint(
+                q,
+                module_id,
+                course=self.ctx.course,
+                store=self.ctx.store,
+                learner=self.ctx.session,
+                lang=self.ctx.lang,
+                number=n,
+                settings=settings,
+            )
+            for n, q in enumerate(questions, start=1)
+        ]
+        self.title = w.HTML(f"<h3>{escape(msg(self.ctx.lang, 'checkpoint.set_title'))}</h3>")
+        self.score = w.Label("")
+        body = self.checkpoints or [w.Label(msg(self.ctx.lang, "checkpoint.none"))]
+        super().__init__([self.title, *body, self.score])
+        for checkpoint in self.checkpoints:
+            checkpoint.on_attempt(lambda _: self._update())
+        self.ctx.on_learner(self._update)
+
+    def summary(self) -> tuple[int, int, int]:
+        """``(right, answered, total)`` for the current learner."""
+        right = sum(c.correct for c in self.checkpoints)
+        answered = sum(c.answered for c in self.checkpoints)
+        return right, answered, len(self.checkpoints)
+
+    def _update(self) -> None:
+        if not self.checkpoints:
+            return
+        right, answered, total = self.summary()
+        self.score.value = msg(
+            self.ctx.lang, "checkpoint.score", correct=right, total=total, answered=answered
+        )
+
+    def static_html(self, variant: Variant) -> str:
+        parts = [c.static_html(variant) for c in self.checkpoints]
+        title = escape(msg(self.ctx.lang, "checkpoint.set_title"))
+        return (
+            f'<section class="ck-checkpoints" data-module="{escape(self.module_id)}">'
+            f"<h3>{title}</h3>{''.join(parts)}</section>"
+        )

@@ -1,0 +1,66 @@
+"""What every coursekit widget shares: the default course and store, the static renderings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from coursekit.content import load_course
+from coursekit.model import Course
+from coursekit.static import VARIANTS, Variant
+from coursekit.store import LearnerStore, default_path, open_store
+
+__all__ = [
+    "TRAINER_MIME",
+    "WORKSHEET_MIME",
+    "StaticRenderings",
+    "default_course",
+    "default_store",
+]
+
+WORKSHEET_MIME = "application/vnd.coursekit.worksheet+html"
+TRAINER_MIME = "application/vnd.coursekit.trainer+html"
+_MIMES: dict[Variant, str] = {
+    "handout": "text/html",
+    "worksheet": WORKSHEET_MIME,
+    "trainer": TRAINER_MIME,
+}
+
+_course: Course | None = None
+_stores: dict[Path, LearnerStore] = {}
+
+
+def default_course() -> Course:
+    """The bundled course, loaded once per kernel."""
+    global _course
+    if _course is None:
+        _course = load_course()
+    return _course
+
+
+def default_store() -> LearnerStore:
+    """The store at :func:`coursekit.store.default_path`, opened once per path and kernel.
+
+    The path is looked up on every call, so a changed ``COURSEKIT_HOME`` takes effect.
+    """
+    path = default_path()
+    if path not in _stores:
+        _stores[path] = open_store(path)
+    return _stores[path]
+
+
+class StaticRenderings:
+    """Mixin: adds the kernel-free renderings to an ipywidget's mimebundle.
+
+    Subclasses implement :meth:`static_html`; it must use course content only,
+    never learner data, because handouts are published.
+    """
+
+    def static_html(self, variant: Variant) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})  # type: ignore[misc]
+        for variant in VARIANTS:
+            data[_MIMES[variant]] = self.static_html(variant)
+        return data

@@ -1,0 +1,138 @@
+"""Progress for one module and for the whole course, refreshed whenever something is saved."""
+
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as w
+
+from coursekit.messages import msg
+from coursekit.model import Course
+from coursekit.session import ModuleStatus, course_status, module_status
+from coursekit.static import Variant
+from coursekit.store import LearnerStore
+from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._session import LearnerSession, make_context
+
+__all__ = ["CourseProgress", "ModuleProgress"]
+
+
+def _line(status: ModuleStatus, lang: str) -> str:
+    read = msg(lang, "progress.read" if status.read_at else "progress.unread")
+    return msg(
+        lang,
+        "progress.line",
+        read=read,
+        answered=status.answered,
+        total=status.checkpoints,
+        correct=status.correct,
+        written=status.written,
+        reflections=status.reflections,
+    )
+
+
+class ModuleProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """Read or not, checkpoints answered and right, reflections written, and a bar of steps done.
+
+    A step is the reading, a checkpoint answered right, or a reflection written.
+    """
+
+    def __init__(
+        self,
+        module_id: str,
+        *,
+        course: Course | None = None,
+        store: LearnerStore | None = None,
+        learner: str | LearnerSession | None = None,
+        lang: str = "zh",
+    ) -> None:
+        self.ctx = make_context(course, store, learner, lang)
+        self.module_id = module_id
+        self.ctx.course.module(module_id)  # a KeyError now rather than on the first refresh
+        self.bar = w.IntProgress(
+            value=0, min=0, max=1, description=msg(self.ctx.lang, "progress.module")
+        )
+        self.line = w.Label("")
+        super().__init__([self.bar, self.line])
+        self.ctx.session.observe(lambda _: self.refresh(), names="revision")
+        self.ctx.on_learner(self.refresh)
+
+    def refresh(self) -> None:
+        if not self.ctx.learner:
+            self.bar.value = 0
+            self.line.value = msg(self.ctx.lang, "learner.needed")
+            return
+        status = module_status(self.ctx.course, self.module_id, self.ctx.store, self.ctx.learner)
+        self.status = status
+        self.bar.max = status.steps
+        self.bar.value = status.done
+        self.line.value = _line(status, self.ctx.lang)
+
+    def static_html(self, variant: Variant) -> str:
+        course, lang = self.ctx.course, self.ctx.lang
+        text = msg(
+            lang,
+            "progress.static",
+            checkpoints=len(course.checkpoints_for(self.module_id)),
+            reflections=len(course.module(self.module_id).reflections),
+        )
+        return f'<p class="ck-progress">{escape(text)}</p>'
+
+
+class CourseProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """One row per module and an overall bar, for the learner named in the session."""
+
+    def __init__(
+        self,
+        *,
+        course: Course | None = None,
+        store: LearnerStore | None = None,
+        learner: str | LearnerSession | None = None,
+        lang: str = "zh",
+    ) -> None:
+        self.ctx = make_context(course, store, learner, lang)
+        self.bar = w.IntProgress(
+            value=0, min=0, max=1, description=msg(self.ctx.lang, "progress.overall")
+        )
+        self.table = w.HTML("")
+        super().__init__([self.table, self.bar])
+        self.ctx.session.observe(lambda _: self.refresh(), names="revision")
+        self.ctx.on_learner(self.refresh)
+
+    def refresh(self) -> None:
+        lang = self.ctx.lang
+        if not self.ctx.learner:
+            self.table.value = f"<p>{escape(msg(lang, 'learner.needed'))}</p>"
+            self.bar.value = 0
+            return
+        statuses = course_status(self.ctx.course, self.ctx.store, self.ctx.learner)
+        self.statuses = statuses
+        head = "".join(
+            f'<th scope="col">{escape(msg(lang, key))}</th>'
+            for key in (
+                "progress.col_module",
+                "progress.col_read",
+                "progress.col_checkpoints",
+                "progress.col_reflections",
+            )
+        )
+        rows = []
+        for s in statuses:
+            module = self.ctx.course.module(s.module)
+            read = msg(lang, "progress.read" if s.read_at else "progress.unread")
+            rows.append(
+                f'<tr><th scope="row">{escape(module.label)} {escape(module.title)}</th>'
+                f"<td>{escape(read)}</td><td>{s.correct} / {s.checkpoints}</td>"
+                f"<td>{s.written} / {s.reflections}</td></tr>"
+            )
+        caption = escape(msg(lang, "progress.course"))
+        self.table.value = (
+            f'<table class="ck-progress-table"><caption>{caption}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+        self.bar.max = sum(s.steps for s in statuses)
+        self.bar.value = sum(s.done for s in statuses)
+
+    def static_html(self, variant: Variant) -> str:
+        text = msg(self.ctx.lang, "progress.static_course", modules=len(self.ctx.course.modules))
+        return f'<p class="ck-progress">{escape(text)}</p>'

@@ -1,0 +1,175 @@
+"""The Reader: a module's text, page by page, with glossary, text size and a saved "done"."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from coursekit.messages import msg
+from coursekit.model import Course, Module
+from coursekit.session import clock_time
+from coursekit.static import Variant, paragraph_html, reader_header_html, reader_html, terms_in
+from coursekit.store import LearnerStore
+from coursekit.text import emphasis_html
+from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._session import LearnerSession, make_context
+
+__all__ = ["FONT_SIZES", "Reader", "pages_of"]
+
+FONT_SIZES = (14, 16, 18, 20, 23, 26)
+_DEFAULT_FONT = 1
+
+
+def pages_of(course: Course, module: Module, page_paragraphs: int = 10) -> list[str]:
+    """The module as HTML pages: one per sub-section, long sections split every N paragraphs.
+
+    A page that continues a section repeats its heading, so every page says where it is.
+    """
+    if page_paragraphs < 1:
+        raise ValueError("page_paragraphs must be at least 1")
+    terms = terms_in(course, module)
+    pages = []
+    for section in module.sections:
+        heading = (
+            f'<h3 class="ck-heading">{emphasis_html(section.heading)}</h3>'
+            if section.heading
+            else ""
+        )
+        paragraphs = section.paragraphs or ()
+        for start in range(0, max(len(paragraphs), 1), page_paragraphs):
+            chunk = paragraphs[start : start + page_paragraphs]
+            body = "".join(paragraph_html(p, terms) for p in chunk)
+            pages.append(f'<section class="ck-section">{heading}{body}</section>')
+    return pages
+
+
+class Reader(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """A module's text for reading in the notebook.
+
+    The header card states the reading time and the rate it assumes. Glossary
+    terms carry their definition on hover, and the "look up" list shows it on
+    click or by keyboard. "Done reading" is saved in the store with its time.
+    """
+
+    def __init__(
+        self,
+        module: Module | str,
+        *,
+        course: Course | None = None,
+        store: LearnerStore | None = None,
+        learner: str | LearnerSession | None = None,
+        lang: str = "zh",
+        page_paragraphs: int = 10,
+    ) -> None:
+        self.ctx = make_context(course, store, learner, lang)
+        course = self.ctx.course
+        self.module = course.module(module) if isinstance(module, str) else module
+        self.pages = pages_of(course, self.module, page_paragraphs)
+        self.page = 0
+        self.font = _DEFAULT_FONT
+        lang = self.ctx.lang
+
+        header = w.HTML(reader_header_html(course, self.module, lang))
+        self.smaller = w.Button(
+            description=msg(lang, "reader.smaller"),
+            tooltip=msg(lang, "reader.smaller_tip"),
+            layout=w.Layout(width="auto"),
+        )
+        self.larger = w.Button(
+            description=msg(lang, "reader.larger"),
+            tooltip=msg(lang, "reader.larger_tip"),
+            layout=w.Layout(width="auto"),
+        )
+        self.terms = terms_in(course, self.module)
+        self.term_pick = w.Dropdown(
+            options=[(msg(lang, "reader.glossary_none"), None)]
+            + [(t.term, t.term) for t in self.terms],
+            value=None,
+            description=msg(lang, "reader.glossary_pick"),
+        )
+        self.definition = w.Label("")
+        tools = [self.smaller, self.larger]
+        if self.terms:
+            tools += [self.term_pick, self.definition]
+        self.body = w.HTML("")
+        self.prev = w.Button(description=msg(lang, "reader.prev"))
+        self.next = w.Button(description=msg(lang, "reader.next"))
+        self.page_label = w.Label("")
+        self.progress = w.IntProgress(
+            value=1, min=0, max=len(self.pages), description=msg(lang, "reader.progress")
+        )
+        self.done = w.Button(
+            description=msg(lang, "reader.done"), tooltip=msg(lang, "reader.done_tip"), icon="check"
+        )
+        self.status = w.Label(msg(lang, "reader.not_done"))
+        super().__init__(
+            [
+                header,
+                w.HBox(tools),
+                self.body,
+                w.HBox([self.prev, self.page_label, self.next]),
+                self.progress,
+                w.HBox([self.done, self.status]),
+            ]
+        )
+        self.smaller.on_click(lambda _: self.set_font(self.font - 1))
+        self.larger.on_click(lambda _: self.set_font(self.font + 1))
+        self.prev.on_click(lambda _: self.show_page(self.page - 1))
+        self.next.on_click(lambda _: self.show_page(self.page + 1))
+        self.term_pick.observe(lambda _: self._define(), names="value")
+        self.done.on_click(lambda _: self.mark_done())
+        self.set_font(self.font)
+        self.show_page(0)
+        self.ctx.on_learner(self._restore)
+
+    @property
+    def font_size(self) -> str:
+        """The CSS font size of the text now, e.g. ``"16px"``."""
+        return f"{FONT_SIZES[self.font]}px"
+
+    def set_font(self, step: int) -> None:
+        self.font = min(max(step, 0), len(FONT_SIZES) - 1)
+        self.body.style.font_size = self.font_size
+        self.smaller.disabled = self.font == 0
+        self.larger.disabled = self.font == len(FONT_SIZES) - 1
+
+    def show_page(self, index: int) -> None:
+        """Show page ``index`` (clamped); progress shows how far into the text it is."""
+        self.page = min(max(index, 0), len(self.pages) - 1)
+        self.body.value = self.pages[self.page]
+        self.page_label.value = msg(
+            self.ctx.lang, "reader.page", page=self.page + 1, pages=len(self.pages)
+        )
+        self.progress.value = self.page + 1
+        self.prev.disabled = self.page == 0
+        self.next.disabled = self.page == len(self.pages) - 1
+
+    def _define(self) -> None:
+        term = next((t for t in self.terms if t.term == self.term_pick.value), None)
+        self.definition.value = (
+            ""
+            if term is None
+            else msg(self.ctx.lang, "reader.definition", term=term.term, definition=term.definition)
+        )
+
+    def mark_done(self) -> None:
+        """Save that the module was read; the status names the time."""
+        if not self.ctx.learner:
+            self.status.value = msg(self.ctx.lang, "learner.needed")
+            return
+        done_at = self.ctx.store.mark_read(self.ctx.learner, self.ctx.course.id, self.module.id)
+        self.status.value = msg(self.ctx.lang, "reader.done_at", time=clock_time(done_at))
+        self.ctx.session.touch()
+
+    def _restore(self) -> None:
+        learner = self.ctx.learner
+        done_at = (
+            self.ctx.store.read_at(learner, self.ctx.course.id, self.module.id) if learner else None
+        )
+        self.status.value = (
+            msg(self.ctx.lang, "reader.not_done")
+            if done_at is None
+            else msg(self.ctx.lang, "reader.done_at", time=clock_time(done_at))
+        )
+
+    def static_html(self, variant: Variant) -> str:
+        return reader_html(self.ctx.course, self.module, self.ctx.lang)

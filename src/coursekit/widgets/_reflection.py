@@ -1,0 +1,191 @@
+"""The Reflection widget: write, see the length grow, and find the text again after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from html import escape
+
+import ipywidgets as w
+
+from coursekit.messages import msg
+from coursekit.model import Course
+from coursekit.model import Reflection as ReflectionPrompt
+from coursekit.session import clock_time
+from coursekit.static import Variant, reflection_html
+from coursekit.store import LearnerStore
+from coursekit.text import count_cjk, count_words, emphasis_html
+from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._session import LearnerSession, make_context
+
+__all__ = ["Debouncer", "Reflection"]
+
+
+class Debouncer:
+    """Run ``action`` once, ``delay`` seconds after the last :meth:`poke`.
+
+    In a kernel the timer runs on the kernel's event loop (the same thread as
+    the widgets); with no running loop (tests, scripts) it uses a timer thread.
+    """
+
+    def __init__(self, delay: float, action: Callable[[], None]) -> None:
+        self.delay = delay
+        self.action = action
+        self._lock = threading.Lock()
+        self._pending: asyncio.TimerHandle | threading.Timer | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self._pending is not None
+
+    def poke(self) -> None:
+        with self._lock:
+            self._cancel()
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                timer = threading.Timer(self.delay, self._fire)
+                timer.daemon = True
+                timer.start()
+                self._pending = timer
+            else:
+                self._pending = loop.call_later(self.delay, self._fire)
+
+    def flush(self) -> None:
+        """Run a pending action now."""
+        with self._lock:
+            was_pending = self._pending is not None
+            self._cancel()
+        if was_pending:
+            self.action()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancel()
+
+    def _cancel(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    def _fire(self) -> None:
+        with self._lock:
+            self._pending = None
+        self.action()
+
+
+class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """A reflection prompt with a text area that saves itself.
+
+    The text is saved ``autosave_seconds`` after the learner stops typing, and
+    at once with "save". The count shows Chinese characters (and Latin words
+    when there are any) against the suggested minimum.
+    """
+
+    def __init__(
+        self,
+        reflection: ReflectionPrompt,
+        module_id: str,
+        *,
+        course: Course | None = None,
+        store: LearnerStore | None = None,
+        learner: str | LearnerSession | None = None,
+        lang: str = "zh",
+        autosave_seconds: float = 1.5,
+    ) -> None:
+        self.ctx = make_context(course, store, learner, lang)
+        self.reflection = reflection
+        self.module_id = module_id
+        self.saved_text: str | None = None
+        self._restoring = False
+        self.autosave = Debouncer(autosave_seconds, self.save)
+        lang = self.ctx.lang
+
+        head = (
+            f"<h4>{escape(msg(lang, 'reflection.title'))}</h4>"
+            f'<p class="ck-prompt">{emphasis_html(reflection.prompt)}</p>'
+            f'<p class="ck-guidance">'
+            f"{escape(msg(lang, 'reflection.guidance', guidance=reflection.guidance))}</p>"
+        )
+        self.prompt = w.HTML(head)
+        self.text = w.Textarea(
+            description=msg(lang, "reflection.answer"),
+            placeholder=msg(lang, "reflection.placeholder"),
+            rows=6,
+            layout=w.Layout(width="100%"),
+            style={"description_width": "initial"},
+        )
+        self.count = w.Label("")
+        self.save_button = w.Button(
+            description=msg(lang, "reflection.save"),
+            tooltip=msg(lang, "reflection.save_tip"),
+            icon="save",
+        )
+        self.status = w.Label("")
+        super().__init__(
+            [self.prompt, self.text, self.count, w.HBox([self.save_button, self.status])]
+        )
+        self.text.observe(lambda _: self._typed(), names="value")
+        self.save_button.on_click(lambda _: self.save())
+        self.ctx.on_learner(self._restore)
+
+    def _typed(self) -> None:
+        self._count()
+        if self._restoring or not self.ctx.learner:
+            return
+        if self.text.value != self.saved_text:
+            self.status.value = msg(self.ctx.lang, "reflection.unsaved")
+            self.autosave.poke()
+
+    def _count(self) -> None:
+        text = self.text.value
+        chars, words = count_cjk(text), count_words(text)
+        key = "reflection.count_words" if words else "reflection.count"
+        self.count.value = msg(
+            self.ctx.lang, key, chars=chars, words=words, min=self.reflection.min_chars
+        )
+
+    def save(self) -> None:
+        """Save the text now (a pending autosave is dropped); the status names the time."""
+        self.autosave.cancel()
+        if not self.ctx.learner:
+            self.status.value = msg(self.ctx.lang, "learner.needed")
+            return
+        text = self.text.value
+        saved = self.ctx.store.save_reflection(
+            self.ctx.learner, self.ctx.course.id, self.module_id, self.reflection.id, text
+        )
+        self.saved_text = text
+        self.status.value = msg(
+            self.ctx.lang, "reflection.saved_at", time=clock_time(saved.updated_at)
+        )
+        self.ctx.session.touch()
+
+    def _restore(self) -> None:
+        self.autosave.cancel()
+        learner = self.ctx.learner
+        saved = (
+            self.ctx.store.reflection(learner, self.ctx.course.id, self.reflection.id)
+            if learner
+            else None
+        )
+        self._restoring = True
+        try:
+            self.text.value = saved.text if saved else ""
+        finally:
+            self._restoring = False
+        self.saved_text = saved.text if saved else None
+        self.text.disabled = self.save_button.disabled = not learner
+        self._count()
+        if not learner:
+            self.status.value = msg(self.ctx.lang, "learner.needed")
+        elif saved is None:
+            self.status.value = msg(self.ctx.lang, "reflection.not_saved")
+        else:
+            self.status.value = msg(
+                self.ctx.lang, "reflection.saved_at", time=clock_time(saved.updated_at)
+            )
+
+    def static_html(self, variant: Variant) -> str:
+        return reflection_html(self.reflection, variant, self.ctx.lang)

@@ -1,0 +1,308 @@
+"""Learner records: round trips, the readable page, and the corpus of bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coursekit import Course, load_course
+from coursekit.cli import main
+from coursekit.records import (
+    MAX_BYTES,
+    export_record,
+    import_record,
+    parse_record,
+    record_html,
+    record_json,
+)
+from coursekit.store import SQLiteStore
+
+COURSE = load_course()
+QUESTIONS = COURSE.all_checkpoints()
+REFLECTIONS = [(m.id, r.id) for m in COURSE.modules for r in m.reflections]
+
+# Text a learner might type: CJK, emoji, control characters, and very long passages.
+learner_text = st.lists(
+    st.one_of(
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+        st.sampled_from(
+            ["😀", "👍🏽", "\u0000", "\u0007", "\x1b", "\t", "\n", "\r", "<", "&", '"', "\u202e"]
+        ),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=300,
+).map("".join)
+stamp = st.datetimes(
+    min_value=dt.datetime(2020, 1, 1),
+    max_value=dt.datetime(2030, 1, 1),
+    timezones=st.just(dt.timezone.utc),
+).map(lambda d: d.isoformat(timespec="microseconds"))
+
+
+@st.composite
+def learner_data(draw: st.DrawFn) -> dict[str, object]:
+    answers = st.one_of(
+        learner_text,
+        st.booleans(),
+        st.lists(learner_text, max_size=4),
+        st.dictionaries(learner_text, st.one_of(st.none(), learner_text), max_size=3),
+    )
+    return {
+        "name": draw(learner_text.filter(lambda s: 0 < len(s) <= 200 and bool(s.strip()))),
+        "reads": draw(
+            st.lists(
+                st.tuples(st.sampled_from([m.id for m in COURSE.modules]), stamp),
+                max_size=4,
+                unique_by=lambda t: t[0],
+            )
+        ),
+        "attempts": draw(
+            st.lists(
+                st.tuples(st.sampled_from(QUESTIONS), answers, st.booleans(), stamp), max_size=8
+            )
+        ),
+        "reflections": draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(REFLECTIONS),
+                    st.one_of(learner_text, learner_text.map(lambda s: s * 200)),
+                    stamp,
+                ),
+                max_size=4,
+                unique_by=lambda t: t[0],
+            )
+        ),
+    }
+
+
+def fill(store: SQLiteStore, course: Course, data: dict[str, object]) -> str:
+    name = str(data["name"])
+    store.add_learner(name)
+    for module, at in data["reads"]:  # type: ignore[attr-defined]
+        store.mark_read(name, course.id, module, at=at)
+    for (module, q), answer, correct, at in data["attempts"]:  # type: ignore[attr-defined]
+        store.add_attempt(name, course.id, module, q.id, answer, correct, at=at)
+    for (module, rid), text, at in data["reflections"]:  # type: ignore[attr-defined]
+        store.save_reflection(name, course.id, module, rid, text, at=at)
+    return name
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(learner_data())
+def test_any_learner_data_round_trips_without_loss(data: dict[str, object]) -> None:
+    first = SQLiteStore(memory=True)
+    name = fill(first, COURSE, data)
+    record = export_record(COURSE, first, name)
+    text = record_json(record)
+    parsed = parse_record(text.encode("utf-8"), "record.json", COURSE)
+
+    second = SQLiteStore(memory=True)
+    import_record(second, parsed)
+    again = export_record(COURSE, second, name)
+    assert record_json(again) == text
+    assert second.dump(name, COURSE.id) == first.dump(name, COURSE.id)
+    first.close()
+    second.close()
+
+
+def make_record(learner: str = "李四", extra_attempts: int = 0) -> dict[str, object]:
+    store = SQLiteStore(memory=True)
+    store.add_learner(learner)
+    module, q = QUESTIONS[1]
+    store.mark_read(learner, COURSE.id, module, at="2020-02-05T08:00:00+00:00")
+    store.add_attempt(
+        learner, COURSE.id, module, q.id, "错的答案", False, at="2020-02-05T08:01:00+00:00"
+    )
+    for i in range(extra_attempts):
+        store.add_attempt(
+            learner,
+            COURSE.id,
+            module,
+            q.id,
+            f"again {i}",
+            False,
+            at=f"2020-02-06T08:{i:02d}:00+00:00",
+        )
+    mid, rid = REFLECTIONS[0]
+    store.save_reflection(
+        learner,
+        COURSE.id,
+        mid,
+        rid,
+        '心得<script>alert("x")</script>',
+        at="2020-02-05T09:00:00+00:00",
+    )
+    record = export_record(COURSE, store, learner)
+    store.close()
+    return record
+
+
+def test_the_readable_page_escapes_everything() -> None:
+    record = make_record('"><img src=x onerror=alert(1)>')
+    page = record_html(COURSE, record)
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.html["lang"] == "zh-CN"
+    assert soup.find("script") is None and soup.find("img") is None
+    assert '"><img src=x onerror=alert(1)>' in soup.h1.get_text()
+    assert '心得<script>alert("x")</script>' in soup.find("blockquote").get_text()
+    assert "http" not in page
+
+
+def bad_files(folder: Path) -> dict[str, str]:
+    """Each bad file, and the reason the report must give for it."""
+    good = make_record("王五")
+    folder.mkdir(parents=True, exist_ok=True)
+    text = record_json(good)
+    cases = {
+        "truncated.json": (
+            text[: len(text) // 2],
+            "not valid JSON (truncated or damaged) at line ",
+        ),
+        "wrong-version.json": (
+            record_json({**good, "schema_version": 2}),
+            "schema version 2 is not supported (this coursekit reads version 1)",
+        ),
+        "other-course.json": (
+            record_json({**good, "course": {**good["course"], "id": "another-course"}}),  # type: ignore[dict-item]
+            "",  # checksum catches it first unless resealed; see below
+        ),
+        "tampered.json": (
+            text.replace('"correct": false', '"correct": true'),
+            "checksum does not match: the file was changed after export",
+        ),
+        "binary.json": (
+            b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe",
+            "not a text file (binary data): a record is UTF-8 JSON",
+        ),
+        "pickle.json": (
+            b"\x80\x04\x95\x00\x00",
+            "not a text file (binary data): a record is UTF-8 JSON",
+        ),
+        "not-a-record.json": ('{"hello": "world"}', "not a coursekit learner record"),
+    }
+    # another course, resealed with a valid checksum, so the course check is what stops it
+    from coursekit.records import _checksum
+
+    body = {k: v for k, v in good.items() if k != "checksum"}
+    body["course"] = {**good["course"], "id": "another-course"}  # type: ignore[dict-item]
+    cases["other-course.json"] = (
+        record_json({**body, "checksum": _checksum(body)}),
+        "a record of course 'another-course', not of 'wuhan-2020-02-theme-day'",
+    )
+    reasons = {}
+    for name, (content, reason) in cases.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        reasons[str(path)] = reason
+    big = folder / "oversized.json"
+    big.write_bytes(b" " * (MAX_BYTES + 1))
+    reasons[str(big)] = f"too large ({MAX_BYTES + 1:,} bytes; the limit is {MAX_BYTES:,})"
+    return reasons
+
+
+def test_a_corpus_of_bad_files_is_rejected_and_the_good_still_reported(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    reasons = bad_files(records / "bad")
+    older = make_record("赵六")
+    newer = make_record("赵六", extra_attempts=2)
+    (records / "zhao-old.json").write_text(record_json(older), encoding="utf-8")
+    (records / "zhao-new.json").write_text(record_json(newer), encoding="utf-8")
+    with zipfile.ZipFile(records / "batch.zip", "w") as z:
+        z.writestr("wang.json", record_json(make_record("王五")))
+        z.writestr("notes.txt", "not a record")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(records), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 records used, 9 skipped" in result.output
+    for path, reason in reasons.items():
+        assert f"skipped {path}: {reason}" in result.output
+    assert (
+        f"skipped {records / 'zhao-old.json'}: an older record of learner '赵六'; "
+        f"the newer one in {records / 'zhao-new.json'} is used"
+    ) in result.output
+    completion = (out / "completion.csv").read_text(encoding="utf-8-sig")
+    assert "王五" in completion and "赵六" in completion
+    soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.html["lang"] == "zh-CN"
+    assert "有效学习记录 2 份；跳过 9 份。" in soup.get_text()
+    assert soup.find("script") is None
+    # the hostile reflection text is shown as text in the digest
+    assert '心得<script>alert("x")</script>' in soup.get_text()
+    skipped = (out / "skipped.csv").read_text(encoding="utf-8-sig")
+    assert "checksum does not match" in skipped
+
+
+def test_the_report_tables_count_what_learners_did(tmp_path: Path) -> None:
+    from coursekit.report import build_report, load_cohort
+
+    (tmp_path / "a.json").write_text(
+        record_json(make_record("甲", extra_attempts=1)), encoding="utf-8"
+    )
+    (tmp_path / "b.json").write_text(record_json(make_record("乙")), encoding="utf-8")
+    report = build_report(COURSE, load_cohort([tmp_path], COURSE))
+    module, q = QUESTIONS[1]
+    row = report.checkpoints.set_index("checkpoint").loc[q.id]
+    assert (row["learners"], row["first_correct"]) == (2, 0.0)
+    assert row["common_wrong"].startswith("错的答案（2）")
+    reading = report.reading.set_index("module").loc[module]
+    assert (reading["read"], reading["share"]) == (2, 1.0)
+    done = report.completion.set_index(["learner", "module"]).loc[("甲", module)]
+    assert (bool(done["read"]), done["answered"], done["correct"]) == (True, 1, 0)
+
+
+def test_export_and_import_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    store = SQLiteStore(tmp_path / "home" / "learner.sqlite3")
+    module, q = QUESTIONS[0]
+    store.add_learner("周七")
+    store.add_attempt("周七", COURSE.id, module, q.id, "x", False, at="2020-02-05T08:00:00+00:00")
+    store.close()
+    runner = CliRunner()
+    result = runner.invoke(main, ["record", "export", "--out", str(tmp_path / "zhou.json")])
+    assert result.exit_code == 0, result.output
+    assert "周七, 1 attempts, 0 modules read" in result.output
+    assert (tmp_path / "zhou.html").is_file()
+    monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "fresh"))
+    result = runner.invoke(main, ["record", "import", str(tmp_path / "zhou.json")])
+    assert result.exit_code == 0, result.output
+    assert "restored 周七: 0 reads, 1 attempts, 0 reflections added" in result.output
+    restored = SQLiteStore(tmp_path / "fresh" / "learner.sqlite3")
+    assert [a.answer for a in restored.attempts("周七")] == ["x"]
+    restored.close()
+
+
+def test_a_bad_record_is_refused_on_import_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps({"schema": "coursekit.learner-record", "schema_version": 9}), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["record", "import", str(bad)])
+    assert result.exit_code == 2
+    assert f"error: {bad}: schema version 9 is not supported" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_export_names_an_unknown_learner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(
+        main, ["record", "export", "--learner", "无名", "--out", str(tmp_path / "x.json")]
+    )
+    assert result.exit_code == 2
+    assert "no learner '无名' in the store (known: none)" in result.output
+    assert not (tmp_path / "x.json").exists()

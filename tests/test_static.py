@@ -1,0 +1,261 @@
+"""Static HTML: what a handout, a worksheet and a trainer guide show with no kernel."""
+
+from __future__ import annotations
+
+import ast
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+import coursekit
+from coursekit.messages import CATALOGUE, msg
+from coursekit.model import Course
+from coursekit.static import (
+    VARIANTS,
+    answer_key_html,
+    checkpoint_html,
+    reader_html,
+    reflection_html,
+    trainer_notes_html,
+)
+from coursekit.text import count_cjk
+
+pytest_plugins = ["coursefactory"]  # the course and store fixtures
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def text(html: str) -> str:
+    return soup(html).get_text(" ", strip=True)
+
+
+def test_reader_numbers_every_paragraph_as_checkpoints_cite_it(course: Course) -> None:
+    module = course.module("a1")
+    doc = soup(reader_html(course, "a1"))
+    paras = doc.select("p.ck-para")
+    assert [p["id"] for p in paras] == [f"p-{p.number}" for p in module.paragraphs]
+    first = paras[0]
+    assert first.select_one("span.ck-pn").get_text() == "¶1"
+    assert first.get_text() == "¶1 新冠肺炎疫情发生后，党中央高度重视。"
+    assert first.select_one("strong").get_text() == "党中央"
+    assert [h.get_text() for h in doc.select("h3.ck-heading")] == ["一、背景", "二、要求"]
+
+
+def test_reader_header_card_states_reading_time_and_rate(course: Course) -> None:
+    doc = soup(reader_html(course, course.module("a1")))
+    card = doc.select_one("header.ck-card")
+    assert card.select_one(".ck-label").get_text() == "附件一"
+    assert card.select_one(".ck-title").get_text() == "疫情防控要求"
+    facts = [li.get_text() for li in card.select(".ck-facts li")]
+    assert facts == ["来源：新华网", "日期：2020年1月23日", "类别：政策文件"]
+    chars = course.module("a1").char_count
+    assert card.select_one(".ck-reading-time").get_text() == (
+        f"约 1 分钟读完（共 {chars} 字，按每分钟 400 字计）"
+    )
+
+
+def test_reader_marks_glossary_terms_and_lists_them(course: Course) -> None:
+    doc = soup(reader_html(course, "a1"))
+    marked = {a.get_text(): a["title"] for a in doc.select("abbr.ck-term")}
+    assert marked == {"党中央": "中国共产党中央委员会。", "离汉通道": "离开武汉的交通通道。"}
+    terms = [d.get_text() for d in doc.select(".ck-glossary dfn")]
+    assert terms == ["党中央", "离汉通道"]
+    assert soup(reader_html(course, "overview")).select(".ck-glossary") == []
+
+
+def checkpoint(course: Course, qid: str, variant: str = "handout", lang: str = "zh") -> Tag:
+    question = next(q for q in course.checkpoints_for("a1") if q.id == qid)
+    html = checkpoint_html(course, "a1", question, variant, lang, number=1)  # type: ignore[arg-type]
+    section = soup(html).select_one("section.ck-checkpoint")
+    assert section is not None
+    return section
+
+
+def test_handout_hides_answer_explanation_and_evidence_in_a_self_check(course: Course) -> None:
+    q = checkpoint(course, "q-single")
+    assert q.select_one(".ck-qtitle").get_text() == "第 1 题 · 单选题"
+    assert [li.get_text(" ", strip=True) for li in q.select(".ck-options li")] == [
+        "A. 党中央",
+        "B. 市委组织部",
+        "C. 国务院",
+    ]
+    check = q.select_one("details.ck-selfcheck")
+    assert check.select_one("summary").get_text() == "自查答案"
+    assert check.select_one(".ck-answer").get_text() == "答案：党中央"
+    assert check.select_one(".ck-explanation").get_text() == "解析：第一段写明党中央高度重视。"
+    assert check.select_one(".ck-evidence").get_text() == "见附件一 ¶1：“党中央高度重视”"
+
+
+def test_worksheet_has_answer_lines_and_no_answer(course: Course) -> None:
+    q = checkpoint(course, "q-single", "worksheet")
+    assert q.select_one(".ck-lines") is not None
+    assert q.select(".ck-selfcheck, .ck-solution, .ck-answer, .ck-explanation") == []
+    assert "解析" not in q.get_text() and "见附件一" not in q.get_text()
+
+
+def test_trainer_shows_the_solution_openly(course: Course) -> None:
+    q = checkpoint(course, "q-multiple", "trainer")
+    assert q.select("details") == []
+    assert q.select_one(".ck-solution .ck-answer").get_text() == "答案：戴口罩、勤洗手、常通风"
+    assert q.select_one(".ck-evidence").get_text() == "见附件一 ¶5：“戴口罩、勤洗手、常通风”"
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer"),
+    [
+        ("q-truefalse", "答案：错误"),
+        ("q-fill", "答案：分散个人自学 （也可写作：分散自学）"),
+        ("q-order", "答案：国务院常务会议部署防控工作 → 武汉市关闭离汉通道 → 市委组织部印发通知"),
+        ("q-match", "答案：戴口罩 → 防护措施；分散个人自学 → 学习要求"),
+    ],
+)
+def test_every_question_type_states_its_answer(course: Course, qid: str, answer: str) -> None:
+    assert checkpoint(course, qid).select_one(".ck-answer").get_text() == answer
+
+
+def test_question_types_show_their_options(course: Course) -> None:
+    assert [li.get_text() for li in checkpoint(course, "q-truefalse").select(".ck-options li")] == [
+        "正确",
+        "错误",
+    ]
+    fill = checkpoint(course, "q-fill")
+    assert fill.select_one(".ck-prompt").get_text() == "通知要求党员＿＿＿＿。"
+    order = [li.get_text() for li in checkpoint(course, "q-order").select("ul.ck-order li")]
+    right = ["国务院常务会议部署防控工作", "武汉市关闭离汉通道", "市委组织部印发通知"]
+    assert sorted(order) == sorted(right) and order != right
+    match = checkpoint(course, "q-match")
+    assert [li.get_text() for li in match.select(".ck-match-options li")] == [
+        "防护措施",
+        "学习要求",
+    ]
+    assert [li.get_text() for li in match.select(".ck-match-items li")] == [
+        "戴口罩 → ＿＿＿＿",
+        "分散个人自学 → ＿＿＿＿",
+    ]
+
+
+def test_english_renderings_use_the_english_catalogue(course: Course) -> None:
+    q = checkpoint(course, "q-truefalse", "trainer", lang="en")
+    assert q.select_one(".ck-qtitle").get_text() == "Question 1 · True or false"
+    assert q.select_one(".ck-answer").get_text() == "Answer: False"
+    assert q.select_one(".ck-evidence").get_text() == "See 附件一 ¶4: “要求党员分散个人自学”"
+
+
+def test_unknown_variant_is_refused(course: Course) -> None:
+    question = course.checkpoints_for("a1")[0]
+    with pytest.raises(ValueError, match="unknown variant"):
+        checkpoint_html(course, "a1", question, "poster")  # type: ignore[arg-type]
+
+
+def test_answer_key_lists_the_notice_module_with_the_course_exercises(course: Course) -> None:
+    doc = soup(answer_key_html(course, "overview"))
+    items = doc.select("ol > li")
+    assert [li["id"] for li in items] == ["ck-key-q-notice-tf", "ck-key-q-ex-match"]
+    assert items[1].select_one(".ck-qtitle").get_text() == "第 2 题 · 匹配题"
+    assert items[1].select_one(".ck-answer").get_text() == "答案：附件一 → 政策文件；通知 → 通知"
+
+
+def test_reflection_has_prompt_guidance_minimum_and_ruled_area(course: Course) -> None:
+    reflection = course.module("a1").reflections[0]
+    renderings = {v: reflection_html(reflection, v) for v in VARIANTS}
+    assert len(set(renderings.values())) == 1
+    doc = soup(renderings["handout"])
+    assert doc.select_one(".ck-prompt").get_text() == reflection.prompt
+    assert doc.select_one(".ck-guidance").get_text() == "提示：写出一两件具体的事。"
+    assert doc.select_one(".ck-min").get_text() == "建议至少写 20 字。"
+    assert len(doc.select(".ck-ruled .ck-rule")) >= 4
+
+
+def test_trainer_notes(course: Course) -> None:
+    doc = soup(trainer_notes_html(course.module("a1")))
+    assert doc.select_one("h3").get_text() == "辅导提示 · 附件一"
+    assert [h.get_text() for h in doc.select("h4")] == ["要点", "讨论题", "常见误读"]
+    assert doc.select_one(".ck-minutes").get_text() == "建议用时：20 分钟"
+    assert trainer_notes_html(course.module("overview")) == ""
+
+
+def all_static(course: Course) -> list[str]:
+    out = [reader_html(course, m) for m in course.modules]
+    for module_id, q in course.all_checkpoints():
+        out += [checkpoint_html(course, module_id, q, v) for v in VARIANTS]
+    out += [answer_key_html(course, m.id) for m in course.modules]
+    out += [reflection_html(r, v) for m in course.modules for r in m.reflections for v in VARIANTS]
+    out += [trainer_notes_html(m) for m in course.modules]
+    return out
+
+
+def assert_inert(html: str) -> None:
+    """No element, attribute or URL that could run anything."""
+    doc = soup(html)
+    assert doc.find_all(["script", "img", "iframe", "object", "embed", "style", "a"]) == []
+    for tag in doc.find_all(True):
+        for name, value in tag.attrs.items():
+            assert not name.lower().startswith("on"), (tag.name, name)
+            values = value if isinstance(value, list) else [value]
+            assert not any(v.strip().lower().startswith("javascript:") for v in values)
+
+
+def test_hostile_content_comes_out_escaped(hostile_course: Course) -> None:
+    from coursefactory import HOSTILE
+
+    pages = all_static(hostile_course)
+    for html in pages:
+        assert_inert(html)
+    everything = " ".join(text(h) for h in pages)
+    for hostile in HOSTILE:
+        assert hostile in everything  # shown as text, not dropped
+    reader = text(reader_html(hostile_course, "a1"))
+    assert "疫情防控要求<script>alert(1)</script>" in reader
+
+
+def test_static_html_needs_no_widgets() -> None:
+    code = "import sys, coursekit.static; print('ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_catalogues_have_the_same_keys_and_fields() -> None:
+    assert CATALOGUE["zh"].keys() == CATALOGUE["en"].keys()
+
+    def fields(s: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(s) if f}
+
+    for key, zh in CATALOGUE["zh"].items():
+        assert fields(zh) <= fields(CATALOGUE["en"][key]) | {"year", "month", "day"}, key
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        msg("fr", "checkpoint.submit")
+
+
+def string_literals(source: str) -> list[str]:
+    """Every string constant in ``source`` except docstrings."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def test_no_ui_text_is_written_into_rendering_code() -> None:
+    root = Path(coursekit.__file__).parent
+    files = [root / "static.py", root / "session.py", *sorted((root / "widgets").glob("*.py"))]
+    assert len(files) > 5
+    for path in files:
+        chinese = [s for s in string_literals(path.read_text(encoding="utf-8")) if count_cjk(s)]
+        assert chinese == [], path
