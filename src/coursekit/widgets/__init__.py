@@ -11,6 +11,7 @@ from coursekit.widgets._checkpoint import Checkpoint, CheckpointSet, CheckpointS
 from coursekit.widgets._common import TRAINER_MIME, WORKSHEET_MIME, default_course, default_store
 from coursekit.widgets._progress import CourseProgress, ModuleProgress
 from coursekit.widgets._reader import Reader
+from coursekit.widgets._record import RecordPanel
 from coursekit.widgets._reflection import Reflection
 from coursekit.widgets._session import LearnerSession
 from coursekit.widgets._show import ModuleView, show_module
@@ -26,6 +27,7 @@ __all__ = [
     "ModuleProgress",
     "ModuleView",
     "Reader",
+    "RecordPanel",
     "Reflection",
     "default_course",
     "default_store",

@@ -11,6 +11,7 @@ from coursekit.store import LearnerStore
 from coursekit.widgets._checkpoint import CheckpointSet
 from coursekit.widgets._progress import ModuleProgress
 from coursekit.widgets._reader import Reader
+from coursekit.widgets._record import RecordPanel
 from coursekit.widgets._reflection import Reflection
 from coursekit.widgets._session import LearnerSession, make_context
 
@@ -28,6 +29,7 @@ class ModuleView:
     checkpoints: CheckpointSet
     reflections: tuple[Reflection, ...]
     progress: ModuleProgress
+    record: RecordPanel
     displayed: tuple[Any, ...]
 
 
@@ -39,7 +41,7 @@ def show_module(
     course: Course | None = None,
     store: LearnerStore | None = None,
 ) -> ModuleView:
-    """Display a module: Reader, CheckpointSet, each Reflection, ModuleProgress, one display each.
+    """Display a module: Reader, CheckpointSet, each Reflection, ModuleProgress, RecordPanel.
 
     With ``learner=None`` the store's last learner is used; if there is none, a
     LearnerSession asking for a name is displayed first, and the other widgets
@@ -62,12 +64,13 @@ def show_module(
     checkpoints = CheckpointSet(module_id, **shared)
     reflections = tuple(Reflection(r, module_id, **shared) for r in module.reflections)
     progress = ModuleProgress(module_id, **shared)
+    record = RecordPanel(**shared)
     shown: list[Any] = [session] if not session.learner else []
-    shown += [reader, checkpoints, *reflections, progress]
+    shown += [reader, checkpoints, *reflections, progress, record]
     if audience == "trainer":
         notes = trainer_notes_html(module, ctx.lang)
         if notes:
             shown.append(HTML(notes))  # type: ignore[no-untyped-call]  # IPython is untyped here
     for item in shown:
         display(item)  # type: ignore[no-untyped-call]
-    return ModuleView(session, reader, checkpoints, reflections, progress, tuple(shown))
+    return ModuleView(session, reader, checkpoints, reflections, progress, record, tuple(shown))

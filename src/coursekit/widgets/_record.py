@@ -1,0 +1,123 @@
+"""The learner's record: export it for the trainer, import it in a new session.
+
+Binder deletes a session's files when it ends, so the record leaves the
+kernel as a download link (a ``data:`` URL): it works in JupyterLab and in
+Voilà alike, with no file served by the notebook server.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+
+from coursekit.errors import RecordInvalid
+from coursekit.messages import msg
+from coursekit.records import export_record, import_record, parse_record, record_html, record_json
+from coursekit.session import clock_time, now
+from coursekit.static import Variant
+from coursekit.store import LearnerStore
+from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._session import LearnerSession, make_context
+
+__all__ = ["RecordPanel"]
+
+
+def _link(content: str, mime: str, filename: str, label: str) -> str:
+    data = base64.b64encode(content.encode("utf-8")).decode("ascii")
+    return (
+        f'<a download="{escape(filename)}" href="data:{mime};charset=utf-8;base64,{data}">'
+        f"{escape(label)}</a>"
+    )
+
+
+class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """ "导出学习记录" and "导入我的学习记录" for the current learner."""
+
+    def __init__(
+        self,
+        course: Any = None,
+        store: LearnerStore | None = None,
+        learner: str | LearnerSession | None = None,
+        lang: str = "zh",
+    ) -> None:
+        self.ctx = make_context(course, store, learner, lang)
+        lang = self.ctx.lang
+        self.export_button = w.Button(
+            description=msg(lang, "record.export"),
+            tooltip=msg(lang, "record.export_tip"),
+            icon="download",
+        )
+        self.upload = w.FileUpload(
+            accept=".json",
+            multiple=False,
+            description=msg(lang, "record.import"),
+            tooltip=msg(lang, "record.import_tip"),
+        )
+        self.output = w.HTML("")
+        self.status = w.HTML("", layout=w.Layout(min_height="1.5em"))
+        super().__init__(
+            [
+                w.HTML(f"<h3>{escape(msg(lang, 'record.title'))}</h3>"),
+                w.HBox([self.export_button, self.upload]),
+                self.status,
+                self.output,
+            ]
+        )
+        self.export_button.on_click(lambda _: self.export())
+        self.upload.observe(lambda _: self._uploaded(), names="value")
+
+    def export(self) -> str | None:
+        """Make the record of the current learner and show its download links."""
+        lang, learner = self.ctx.lang, self.ctx.learner
+        if not learner:
+            self.status.value = escape(msg(lang, "record.no_learner"))
+            return None
+        course = self.ctx.course
+        record = export_record(course, self.ctx.store, learner)
+        text = record_json(record)
+        stem = f"coursekit-record-{course.id}-{learner}-{dt.date.today().isoformat()}"
+        self.status.value = escape(msg(lang, "record.ready", time=clock_time(now())))
+        self.output.value = (
+            _link(text, "application/json", f"{stem}.json", msg(lang, "record.json"))
+            + "<br>"
+            + _link(
+                record_html(course, record), "text/html", f"{stem}.html", msg(lang, "record.html")
+            )
+        )
+        return text
+
+    def import_bytes(self, data: bytes, name: str) -> bool:
+        """Check and restore a record file's bytes; the status says what happened."""
+        lang = self.ctx.lang
+        try:
+            record = parse_record(data, name, self.ctx.course)
+        except RecordInvalid as exc:
+            self.status.value = escape(msg(lang, "record.refused", file=name, reason=exc.reason))
+            return False
+        counts = import_record(self.ctx.store, record)
+        self.ctx.session.touch()
+        self.status.value = escape(
+            msg(
+                lang,
+                "record.imported",
+                learner=record.learner,
+                reads=counts.reads,
+                attempts=counts.attempts,
+                reflections=counts.reflections,
+            )
+        )
+        return True
+
+    def _uploaded(self) -> None:
+        for item in self.upload.value:
+            self.import_bytes(bytes(item["content"]), str(item["name"]))
+        self.upload.value = ()
+
+    def static_html(self, variant: Variant) -> str:
+        if variant != "handout":
+            return ""
+        return f'<p class="ck-record">{escape(msg(self.ctx.lang, "record.static"))}</p>'
