@@ -129,10 +129,16 @@ _ZH: Final[dict[str, str]] = {
     "record.html": "下载可阅读版（HTML，手机可打开）",
     "record.import": "导入我的学习记录",
     "record.import_tip": "在新的学习环境中恢复此前导出的学习记录",
-    "record.imported": "已导入 {learner} 的学习记录：新增阅读 {reads} 项、作答 {attempts} 次、体会 {reflections} 则。请重新运行本页以显示恢复的内容。",
+    "record.imported": (
+        "已导入 {learner} 的学习记录：新增阅读 {reads} 项、作答 {attempts} "
+        "次、体会 {reflections} 则。请重新运行本页以显示恢复的内容。"
+    ),
     "record.refused": "无法导入 {file}：{reason}",
     "record.no_learner": "请先填写姓名，再导出学习记录。",
-    "record.static": "在 JupyterLab 或 Voilà 中学习时，可点击“导出学习记录”保存全部作答和体会，并发送给培训者；换用新的学习环境时，可用“导入我的学习记录”恢复。",
+    "record.static": (
+        "在 JupyterLab 或 Voilà 中学习时，可点击“导出学习记录”保存全部作答和体会，"
+        "并发送给培训者；换用新的学习环境时，可用“导入我的学习记录”恢复。"
+    ),
     # trainer notes
     "trainer.title": "辅导提示",
     "trainer.key_points": "要点",
@@ -256,7 +262,11 @@ _EN: Final[dict[str, str]] = {
     "record.html": "Download a readable copy (HTML, opens on a phone)",
     "record.import": "Import my record",
     "record.import_tip": "Restore a record you exported before, in a new session",
-    "record.imported": "Imported the record of {learner}: {reads} reads, {attempts} attempts and {reflections} reflections added. Run this page again to see them.",
+    "record.imported": (
+        "Imported the record of {learner}: {reads} reads,"
+        " {attempts} attempts and {reflections} reflections "
+        "added. Run this page again to see them."
+    ),
     "record.refused": "Cannot import {file}: {reason}",
     "record.no_learner": "Enter your name first, then export your record.",
     "record.static": 'When you study in JupyterLab or Voilà, "Export my record" saves all your answers and reflections to send to your trainer; "Import my record" restores them in a new session.',
