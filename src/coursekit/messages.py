@@ -269,7 +269,10 @@ _EN: Final[dict[str, str]] = {
     ),
     "record.refused": "Cannot import {file}: {reason}",
     "record.no_learner": "Enter your name first, then export your record.",
-    "record.static": 'When you study in JupyterLab or Voilà, "Export my record" saves all your answers and reflections to send to your trainer; "Import my record" restores them in a new session.',
+    "record.static": (
+        'When you study in JupyterLab or Voilà, "Export my record" saves all your answers and '
+        'reflections to send to your trainer; "Import my record" restores them in a new session.'
+    ),
     "trainer.title": "Trainer notes",
     "trainer.key_points": "Key points",
     "trainer.discussion": "Discussion",
