@@ -1,0 +1,92 @@
+"""The live learner flow in Voilà, in a real browser, down to the rows in the store."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page
+
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, free_port, need_chromium, server
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.browser
+REFLECTION = "我在小区微信群里转发消息前，先核对官方来源，不信谣、不传谣。"
+
+
+@pytest.fixture
+def voila(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    need_chromium()
+    home = tmp_path / "home"
+    port = free_port()
+    voila_bin = Path(sys.executable).parent / "voila"
+    env = {**os.environ, "COURSEKIT_HOME": str(home)}
+    command = [
+        str(voila_bin),
+        "02-a1.ipynb",
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.root_dir=.",
+    ]
+    with server(
+        command, f"http://127.0.0.1:{port}/", ROOT / "notebooks", env, tmp_path / "voila.log"
+    ) as url:
+        yield url, home / "learner.sqlite3"
+
+
+def question_after_reload(page: Page) -> Locator:
+    return page.locator(".widget-vbox", has_text="习近平总书记是在哪一天作出这一重要指示的").last
+
+
+def test_a_learner_answers_writes_and_finds_it_all_after_a_reload(voila: tuple[str, Path]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, store = voila
+    OUTPUT.mkdir(exist_ok=True)
+    expect.set_options(timeout=90_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(90_000)
+        page.goto(url)
+        page.get_by_placeholder("请输入你的姓名").fill("测试学员")
+        page.get_by_role("button", name="开始学习").click()
+        expect(page.get_by_text("学员：测试学员。学习记录会自动保存。")).to_be_visible()
+
+        question = page.locator(
+            ".widget-vbox", has_text="习近平总书记是在哪一天作出这一重要指示的"
+        ).last
+        question.get_by_label("1月20日").check()
+        question.get_by_role("button", name="提交").click()
+        expect(question.get_by_text("回答不正确，请再试一次。")).to_be_visible()
+        question.get_by_label("1月27日").check()
+        question.get_by_role("button", name="提交").click()
+        expect(question.get_by_text("回答正确。")).to_be_visible()
+
+        area = page.locator("textarea").first
+        area.fill(REFLECTION)
+        expect(page.get_by_text(re.compile(r"^已于 \d\d:\d\d 保存。$")).first).to_be_visible()
+        page.screenshot(path=str(OUTPUT / "live-voila.png"))
+
+        page.reload()  # a new kernel: everything must come back from the store
+        expect(page.locator("textarea").first).to_have_value(REFLECTION)
+        expect(question_after_reload(page).get_by_text("回答正确。")).to_be_visible()
+        page.screenshot(path=str(OUTPUT / "live-voila-reloaded.png"))
+        browser.close()
+
+    with sqlite3.connect(store) as db:
+        attempts = db.execute(
+            "SELECT answer, correct FROM attempts WHERE learner = ? AND checkpoint_id = ? ORDER BY at",
+            ("测试学员", "a1-when"),
+        ).fetchall()
+        texts = db.execute(
+            "SELECT text FROM reflections WHERE learner = ?", ("测试学员",)
+        ).fetchall()
+    assert attempts == [('"1月20日"', 0), ('"1月27日"', 1)]
+    assert texts == [(REFLECTION,)]
