@@ -24,8 +24,6 @@ from coursekit.static import (
 )
 from coursekit.text import count_cjk
 
-pytest_plugins = ["coursefactory"]  # the course and store fixtures
-
 
 def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")

@@ -22,8 +22,6 @@ from coursekit.store import (
 from coursekit.store.migrations import MIGRATIONS_TABLE, Migrations
 from coursekit.store.sqlite import MIGRATIONS
 
-pytest_plugins = ["coursefactory"]  # the course and store fixtures
-
 
 def tables(db: SQLiteStore) -> set[str]:
     rows = db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()

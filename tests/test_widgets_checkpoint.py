@@ -19,8 +19,6 @@ from coursekit.widgets import (
     LearnerSession,
 )
 
-pytest_plugins = ["coursefactory"]  # the course and store fixtures
-
 LEARNER = "张三"
 
 

@@ -12,8 +12,6 @@ from coursekit.model import Course
 from coursekit.store import SQLiteStore
 from coursekit.widgets import TRAINER_MIME, WORKSHEET_MIME, Reader
 
-pytest_plugins = ["coursefactory"]  # the course and store fixtures
-
 
 def text(html: str) -> str:
     return BeautifulSoup(html, "html.parser").get_text(" ", strip=True)

@@ -13,8 +13,6 @@ from coursekit.model import Course
 from coursekit.store import SQLiteStore
 from coursekit.widgets import RecordPanel
 
-pytest_plugins = ["coursefactory"]  # the course and store fixtures
-
 
 def links(panel: RecordPanel) -> dict[str, tuple[str, str]]:
     """download name → (label, decoded content) of each link the learner sees."""

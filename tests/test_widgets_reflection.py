@@ -13,8 +13,6 @@ from coursekit.store import SQLiteStore
 from coursekit.widgets import LearnerSession, Reflection
 from coursekit.widgets._reflection import Debouncer
 
-pytest_plugins = ["coursefactory"]  # the course and store fixtures
-
 
 def make(course: Course, store: SQLiteStore, **kwargs: object) -> Reflection:
     kwargs.setdefault("learner", "张三")

@@ -22,8 +22,6 @@ from coursekit.widgets import (
     show_module,
 )
 
-pytest_plugins = ["coursefactory"]  # the course and store fixtures
-
 
 @pytest.fixture
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -88,7 +86,14 @@ def test_show_module_displays_the_widgets_in_order(
 ) -> None:
     view = show_module("a1", learner="张三", course=course)
     kinds = [type(x).__name__ for x in shown]
-    assert kinds == ["Reader", "CheckpointSet", "Reflection", "Reflection", "ModuleProgress"]
+    assert kinds == [
+        "Reader",
+        "CheckpointSet",
+        "Reflection",
+        "Reflection",
+        "ModuleProgress",
+        "RecordPanel",
+    ]
     assert store_path.is_file()  # COURSEKIT_HOME's store, since none was given
     assert view.reader.ctx.session is view.checkpoints.ctx.session is view.session
 

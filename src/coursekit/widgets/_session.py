@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 
 import ipywidgets as w
 from traitlets import Int, Unicode
@@ -71,7 +70,8 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self.revision += 1
 
     def static_html(self, variant: Variant) -> str:
-        return f'<p class="ck-learner">{escape(msg(self.lang, "learner.ask"))}</p>'
+        """Nothing: a handout has no learner to name, and the publisher drops empty outputs."""
+        return ""
 
 
 def as_session(

@@ -1,0 +1,240 @@
+"""Execute stage: papermill runs a module's notebook; the result is cached in ``build/``.
+
+An executed notebook carries its cache key in ``nb.metadata.coursekit.cache_key``:
+the sha256 of the coursekit version and code, the template, the module's files,
+the course-level files and the parameters. A module whose key has not changed
+is not executed again.
+
+A publish worker keeps one kernel (:class:`KernelSlot`) and hands it to
+papermill for each notebook it runs, clearing the namespace in between:
+starting a kernel costs more than running a module. A kernel that fails to
+start is retried; one that died is replaced. Kernels run with
+``COURSEKIT_HOME`` pointing at a throwaway folder, so no learner's data can
+reach a handout. papermill and jupyter_client are imported only here, inside
+functions: the command line must stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from coursekit._version import __version__
+from coursekit.build import KERNEL_NAME, MODULE_TEMPLATE, content_hash
+from coursekit.model import Course
+
+__all__ = [
+    "ExecutionOutcome",
+    "KernelSlot",
+    "cache_key",
+    "cached_key",
+    "code_digest",
+    "execute_module",
+]
+
+log = logging.getLogger(__name__)
+PACKAGE = Path(__file__).parent
+START_ATTEMPTS = 3
+STARTUP_TIMEOUT = 60
+CELL_TIMEOUT = 600
+
+
+@cache
+def code_digest() -> str:
+    """sha256 of coursekit's own code and templates.
+
+    Part of the cache key beside the version, so that a development install
+    whose widgets changed does not reuse stale outputs.
+    """
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".ipynb", ".j2", ".json", ".css"}:
+            if "_courseware" in path.parts or "__pycache__" in path.parts:
+                continue
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(course: Course, module_id: str, parameters: dict[str, Any]) -> str:
+    """The key an executed module notebook is cached under."""
+    digest = hashlib.sha256(code_digest().encode())
+    digest.update(content_hash(course, module_id, parameters, MODULE_TEMPLATE).encode())
+    return digest.hexdigest()
+
+
+def cached_key(path: Path) -> str | None:
+    """The cache key stored in an executed notebook, or ``None`` (read as plain JSON: fast)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        key = data["metadata"]["coursekit"]["cache_key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return key if isinstance(key, str) else None
+
+
+@dataclass(frozen=True)
+class ExecutionOutcome:
+    """What happened to one module; plain data so that it crosses process boundaries."""
+
+    module: str
+    seconds: float
+    cell_index: int | None = None
+    ename: str | None = None
+    evalue: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.ename is None
+
+
+class KernelSlot:
+    """One kernel, started on first use, reused for every notebook a worker runs."""
+
+    def __init__(
+        self, kernel_name: str = KERNEL_NAME, cwd: Path | None = None, log: Path | None = None
+    ) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = cwd
+        self.log = log  # the kernel's stdout and stderr go here, not to the terminal
+        self.km: Any = None
+        self.used = False
+
+    def _start(self) -> Any:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        error: Exception | None = None
+        for attempt in range(1, START_ATTEMPTS + 1):
+            km = AsyncKernelManager(kernel_name=self.kernel_name)
+            try:
+                with open(self.log or os.devnull, "ab") as sink:
+                    run_sync(km.start_kernel)(
+                        cwd=str(self.cwd) if self.cwd else None, stdout=sink, stderr=sink
+                    )
+                self._run(km, "pass")
+                return km
+            except Exception as exc:  # any start failure is retried
+                error = exc
+                log.warning(
+                    "kernel %s failed to start (attempt %d): %s", self.kernel_name, attempt, exc
+                )
+                self._stop(km)
+                time.sleep(0.5 * attempt)
+        from coursekit.errors import BuildError
+
+        raise BuildError(f"kernel {self.kernel_name!r} failed to start: {error}")
+
+    @staticmethod
+    def _run(km: Any, code: str) -> None:
+        """Run ``code`` in the kernel through a short-lived client; waits until it is ready."""
+        from jupyter_core.utils import run_sync
+
+        kc = km.client()
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+            run_sync(kc.execute_interactive)(code, store_history=False, timeout=STARTUP_TIMEOUT)
+        finally:
+            kc.stop_channels()
+
+    @staticmethod
+    def _stop(km: Any) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=True)
+            run_sync(km.cleanup_resources)()
+        except Exception as exc:  # shutting down is best effort
+            log.debug("kernel shutdown: %s", exc)
+
+    def acquire(self) -> Any:
+        """A live kernel manager with an empty namespace."""
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None and not run_sync(self.km.is_alive)():
+            self._stop(self.km)
+            self.km = None
+        if self.km is None:
+            self.km = self._start()
+        elif self.used:
+            self._run(self.km, "get_ipython().run_line_magic('reset', '-f')")
+        self.used = True
+        return self.km
+
+    def close(self) -> None:
+        if self.km is not None:
+            self._stop(self.km)
+            self.km = None
+
+
+def execute_module(
+    module_id: str,
+    parameters: dict[str, Any],
+    key: str,
+    course_id: str,
+    out_path: Path,
+    slot: KernelSlot | None = None,
+) -> tuple[ExecutionOutcome, Any]:
+    """Execute the module template with papermill; write ``out_path`` and return it on success.
+
+    A failing cell gives an outcome naming the module, the cell (0-based
+    index), the exception name and value, and leaves the failed notebook beside
+    ``out_path`` as ``*.failed.ipynb``; a cached notebook is never overwritten by
+    a failed run.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    failed_path = out_path.with_suffix(".failed.ipynb")
+    kwargs: dict[str, Any] = {}
+    if slot is not None:
+        kwargs["km"] = slot.acquire()
+    try:
+        nb = papermill.execute_notebook(
+            str(MODULE_TEMPLATE),
+            str(failed_path),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            start_timeout=STARTUP_TIMEOUT,
+            execution_timeout=CELL_TIMEOUT,
+            **kwargs,
+        )
+    except PapermillExecutionError as exc:
+        # cell_index counts the cells of the parameterized notebook, before papermill's banner.
+        outcome = ExecutionOutcome(
+            module_id, time.perf_counter() - started, exc.cell_index, exc.ename, str(exc.evalue)
+        )
+        return outcome, None
+    except Exception as exc:  # a dead kernel or a timeout fails this module only
+        if slot is not None:
+            slot.close()
+        outcome = ExecutionOutcome(
+            module_id, time.perf_counter() - started, -1, type(exc).__name__, str(exc)
+        )
+        return outcome, None
+    nb.metadata["coursekit"] = {
+        "course": course_id,
+        "module": module_id,
+        "template": MODULE_TEMPLATE.name,
+        "cache_key": key,
+    }
+    tmp = out_path.with_suffix(".ipynb.tmp")
+    text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(out_path)
+    failed_path.unlink(missing_ok=True)
+    return ExecutionOutcome(module_id, time.perf_counter() - started), nb
