@@ -71,7 +71,9 @@ def test_every_page_fits_the_width_says_zh_cn_and_loads_only_its_own_files(
     assert foreign == []
 
 
-def test_opening_a_self_check_shows_the_explanation(site_url: tuple[str, Path], browser: object) -> None:
+def test_opening_a_self_check_shows_the_explanation(
+    site_url: tuple[str, Path], browser: object
+) -> None:
     url, _ = site_url
     page = browser.new_page(viewport=VIEWPORTS["phone"])  # type: ignore[attr-defined]
     page.goto(url + "handout/a1.html")

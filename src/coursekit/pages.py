@@ -22,6 +22,7 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
+from coursekit.messages import msg
 from coursekit.model import Course, Module
 
 __all__ = [
@@ -42,62 +43,10 @@ VARIANTS = ("handout", "worksheet", "trainer")
 GENERATOR = "coursekit"
 TEMPLATES = Path(__file__).parent / "templates"
 
-# Site UI text. Kept here until the message catalogue has site keys.
-_UI: dict[str, dict[str, str]] = {
-    "zh": {
-        "handout": "学习讲义",
-        "worksheet": "练习纸",
-        "trainer": "培训者指南",
-        "index": "目录",
-        "prev": "上一篇",
-        "next": "下一篇",
-        "variants": "本篇：",
-        "issuer": "印发：{issuer}",
-        "date": "日期：{date}",
-        "format": "学习方式",
-        "mode": "方式：{mode}",
-        "online": "在线交流：{online}",
-        "schedule": "时间：{schedule}",
-        "categories": "学习内容",
-        "requirements": "工作要求",
-        "organisations": "对各级党组织",
-        "members": "对党员",
-        "modules": "学习模块",
-        "minutes": "（建议 {minutes} 分钟）",
-        "unavailable": "本篇暂未生成，请稍后再看。",
-        "offline": "本站所有页面均可离线阅读，不收集任何个人信息。",
-        "sep": "、",
-    },
-    "en": {
-        "handout": "Handout",
-        "worksheet": "Worksheet",
-        "trainer": "Trainer guide",
-        "index": "Contents",
-        "prev": "Previous",
-        "next": "Next",
-        "variants": "This module: ",
-        "issuer": "Issued by {issuer}",
-        "date": "Date: {date}",
-        "format": "How to study",
-        "mode": "Format: {mode}",
-        "online": "Online exchange: {online}",
-        "schedule": "Schedule: {schedule}",
-        "categories": "Study content",
-        "requirements": "Requirements",
-        "organisations": "For Party organisations",
-        "members": "For Party members",
-        "modules": "Modules",
-        "minutes": " ({minutes} min suggested)",
-        "unavailable": "This module has not been published yet.",
-        "offline": "Every page works offline; no personal data is collected.",
-        "sep": ", ",
-    },
-}
-
 
 def ui(lang: str, key: str, **fields: object) -> str:
-    """Site UI text in ``lang`` (Chinese for anything but ``en``)."""
-    return _UI["en" if lang == "en" else "zh"][key].format(**fields)
+    """Site UI text in ``lang`` (Chinese for anything but ``en``), from the message catalogue."""
+    return msg("en" if lang == "en" else "zh", f"site.{key}", **fields)
 
 
 def html_lang(lang: str) -> str:
@@ -281,4 +230,19 @@ def session_plan_html(course: Course, lang: str | None = None) -> str:
     parts.extend(
         p.replace("<h2>", "<h3>").replace("</h2>", "</h3>") for p in _requirements(course, lang)
     )
+    parts.append(timeline_html(course, lang))
     return '<div class="ck-session-plan">' + "".join(parts) + "</div>"
+
+
+def timeline_html(course: Course, lang: str | None = None) -> str:
+    """The packet's documents in date order, as the trainer walks the cohort through them."""
+    lang = lang or course.meta.lang
+    dated = sorted(
+        (m.meta.published, n, m) for n, m in enumerate(course.modules) if m.meta.published
+    )
+    rows = "".join(
+        f'<li><time datetime="{day.isoformat()}">{escape(_date(day, lang))}</time> '
+        f"<strong>{escape(m.label)}</strong> {escape(m.title)}</li>"
+        for day, _, m in dated
+    )
+    return f'<h3>{escape(ui(lang, "timeline"))}</h3><ol class="ck-timeline">{rows}</ol>'

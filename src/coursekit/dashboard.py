@@ -1,0 +1,147 @@
+"""The trainer's live dashboard: the report's tables, refreshed from the records folder.
+
+Learners send their exported records (in this packet's setting, through the
+branch's WeChat group); the trainer drops them into one folder and presses
+"刷新". The tables are the same DataFrames ``coursekit report`` writes, shown
+with CSS bars, so nothing is fetched from elsewhere.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+
+from coursekit.messages import msg
+from coursekit.model import Course
+from coursekit.report import Report, build_report, load_cohort
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+__all__ = ["Dashboard", "report_tables"]
+
+
+def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str, Styler]:
+    """The report's DataFrames, styled for a notebook: shares as bars, in study order."""
+    t = {
+        k: msg(lang, f"dashboard.{k}")
+        for k in (
+            "learner",
+            "share",
+            "read",
+            "correct",
+            "prompt",
+            "learners",
+            "first",
+            "wrong",
+            "responses",
+            "median",
+            "module",
+            "title",
+            "excerpts",
+        )
+    }
+    labels = {m.id: m.label for m in course.modules}
+    reading = report.reading.assign(module=report.reading["module"].map(labels))
+    reading = reading[["module", "title", "read", "share"]].rename(
+        columns={"module": t["module"], "title": t["title"], "read": t["read"], "share": t["share"]}
+    )
+    tables: dict[str, Styler] = {
+        "reading": reading.style.format(escape="html")
+        .bar(subset=[t["share"]], vmin=0, vmax=1, color="#9db4d6")
+        .format({t["share"]: "{:.0%}"})
+        .hide(axis="index"),
+    }
+    if report.learners:
+        correct = report.completion.pivot(index="learner", columns="module", values="correct")
+        correct = correct[[m.id for m in course.modules]].rename(columns=labels)
+        correct.index.name = t["learner"]
+        tables["completion"] = (
+            correct.style.format(escape="html")
+            .format_index(escape="html")
+            .bar(vmin=0, color="#9db4d6")
+        )
+    checkpoints = report.checkpoints.sort_values("first_correct", na_position="last")
+    checkpoints = checkpoints.assign(module=checkpoints["module"].map(labels))[
+        ["module", "prompt", "learners", "first_correct", "common_wrong"]
+    ].rename(
+        columns={
+            "module": t["module"],
+            "prompt": t["prompt"],
+            "learners": t["learners"],
+            "first_correct": t["first"],
+            "common_wrong": t["wrong"],
+        }
+    )
+    tables["checkpoints"] = (
+        checkpoints.style.format(escape="html")
+        .bar(subset=[t["first"]], vmin=0, vmax=1, color="#d6a59d")
+        .format({t["first"]: "{:.0%}"}, na_rep="—")
+        .hide(axis="index")
+    )
+    reflections = report.reflections.assign(
+        module=report.reflections["module"].map(labels),
+        excerpts=report.reflections["excerpts"].map(lambda xs: " ｜ ".join(x[:80] for x in xs)),
+    )[["module", "prompt", "responses", "median_chars", "excerpts"]].rename(
+        columns={
+            "module": t["module"],
+            "prompt": t["prompt"],
+            "responses": t["responses"],
+            "median_chars": t["median"],
+            "excerpts": t["excerpts"],
+        }
+    )
+    tables["reflections"] = reflections.style.format(escape="html").hide(axis="index")
+    return tables
+
+
+class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """A refresh button, a status line and the report's tables for the records in ``folder``.
+
+    Its mimebundle's ``text/html`` holds the same tables, so an executed trainer
+    notebook shows them without a kernel (the trainer's copy only: the trainer
+    notebook is never published).
+    """
+
+    def __init__(self, course: Course, folder: str | Path, lang: str = "zh") -> None:
+        self.course, self.folder, self.lang = course, Path(folder), lang
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.refresh_button = w.Button(description=msg(lang, "dashboard.refresh"), icon="refresh")
+        self.status = w.HTML("")
+        self.tables = w.HTML("")
+        self.report: Report | None = None
+        super().__init__([w.HBox([self.refresh_button, self.status]), self.tables])
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> Report:
+        """Read the folder again and redraw the tables."""
+        cohort = load_cohort([self.folder], self.course)
+        self.report = build_report(self.course, cohort)
+        self.status.value = escape(
+            msg(
+                self.lang,
+                "dashboard.status",
+                folder=str(self.folder.resolve()),
+                used=self.report.learners,
+                skipped=len(cohort.skipped),
+            )
+        )
+        parts = []
+        for key, table in report_tables(self.course, self.report, self.lang).items():
+            parts.append(f"<h3>{escape(msg(self.lang, f'dashboard.{key}_title'))}</h3>")
+            parts.append(table.to_html())  # Styler escapes cell text (escape="html" below)
+        parts += [
+            f"<p>{escape(msg(self.lang, 'dashboard.skipped', file=name, reason=reason))}</p>"
+            for name, reason in cohort.skipped
+        ]
+        self.tables.value = "".join(parts)
+        return self.report
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})
+        data["text/html"] = f"<p>{self.status.value}</p>{self.tables.value}"
+        return data
