@@ -75,3 +75,30 @@ def test_a_schema_rejects_what_validate_rejects() -> None:
 def test_version_option() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("coursekit, version ")
+
+
+def test_the_readme_binder_links_use_the_documented_urlpath_forms() -> None:
+    import re
+    from urllib.parse import parse_qs, urlparse
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((https://mybinder\.org/v2/gh/[^)]+)\)", readme)
+    paths = sorted(parse_qs(urlparse(link).query)["urlpath"][0] for link in links)
+    assert paths == [
+        "lab/tree/notebooks/01-overview.ipynb",
+        "voila/render/notebooks/01-overview.ipynb",
+    ]
+    assert (ROOT / "notebooks" / "01-overview.ipynb").is_file()
+    assert "Open in JupyterLab" in readme and "Learner view (Voilà)" in readme
+
+
+def test_the_binder_requirements_install_this_repository_and_pin_the_front_ends() -> None:
+    lines = [
+        line.split("#")[0].strip()
+        for line in (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    ]
+    lines = [line for line in lines if line]
+    assert "." in lines  # repo2docker does not install the repository itself when binder/ exists
+    pinned = {line.split("==")[0] for line in lines if "==" in line}
+    assert {"jupyterlab", "ipywidgets", "voila"} <= pinned
+    assert (ROOT / "binder" / "runtime.txt").read_text(encoding="utf-8").startswith("python-3.")
