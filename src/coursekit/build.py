@@ -29,13 +29,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
 from coursekit.cli import course_argument, report_errors
+from coursekit.content import hash_files
 from coursekit.errors import BuildError
 from coursekit.model import Course
 
@@ -86,14 +87,6 @@ def module_parameters(
     }
 
 
-def _sha256_files(digest: Any, paths: Iterable[Path]) -> None:
-    for path in paths:
-        digest.update(path.name.encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-
-
 def content_hash(
     course: Course, module_id: str | None, parameters: Mapping[str, Any], template: Path
 ) -> str:
@@ -101,14 +94,14 @@ def content_hash(
 
     ``course_path`` is left out: where a course lies is not what it says.
     """
-    digest = hashlib.sha256()
-    _sha256_files(digest, [template])
-    if module_id is not None:
-        _sha256_files(digest, course.module(module_id).files)
-    _sha256_files(digest, course.files)
     params = {k: v for k, v in parameters.items() if k != "course_path"}
-    digest.update(json.dumps(params, sort_keys=True).encode())
-    return digest.hexdigest()
+    parts = [
+        hash_files([template]),
+        hash_files(course.module(module_id).files) if module_id is not None else "",
+        hash_files(course.files),
+        json.dumps(params, sort_keys=True),
+    ]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _prepare(template: Path, parameters: Mapping[str, Any], output_name: str) -> Any:

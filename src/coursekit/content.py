@@ -33,7 +33,7 @@ from coursekit.model import (
     Section,
 )
 
-__all__ = ["Located", "bundled_course_path", "content_hash", "load_course", "read_text"]
+__all__ = ["Located", "bundled_course_path", "hash_files", "load_course", "read_text"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -90,7 +90,7 @@ class Located:
         return self.lines.get(path)
 
 
-def content_hash(paths: Iterable[Path], root: Path | None = None) -> str:
+def hash_files(paths: Iterable[Path], root: Path | None = None) -> str:
     """A sha256 over files' names (relative to ``root``) and bytes, in a stable order."""
     digest = hashlib.sha256()
     for path in sorted(paths):

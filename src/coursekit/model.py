@@ -364,10 +364,10 @@ class Course:
     @cached_property
     def version(self) -> str:
         """The content version: a hash of every course file, the same wherever it is loaded."""
-        from coursekit.content import content_hash
+        from coursekit.content import hash_files
 
         files = [*self.files, *(f for m in self.modules for f in m.files)]
-        return content_hash(files, self.root)[:16]
+        return hash_files(files, self.root)[:16]
 
     def all_checkpoints(self) -> list[tuple[str, Checkpoint]]:
         return [(m.id, q) for m in self.modules for q in self.checkpoints_for(m.id)]
