@@ -90,3 +90,47 @@ def test_a_learner_answers_writes_and_finds_it_all_after_a_reload(voila: tuple[s
         ).fetchall()
     assert attempts == [('"1月20日"', 0), ('"1月27日"', 1)]
     assert texts == [(REFLECTION,)]
+
+
+@pytest.fixture(scope="module")
+def voila_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    need_chromium()
+    tmp = tmp_path_factory.mktemp("voila-tree")
+    port = free_port()
+    voila_bin = Path(sys.executable).parent / "voila"
+    env = {**os.environ, "COURSEKIT_HOME": str(tmp / "home")}
+    command = [str(voila_bin), ".", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+    with server(
+        command, f"http://127.0.0.1:{port}/", ROOT / "notebooks", env, tmp / "voila.log"
+    ) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+)
+def test_every_module_renders_in_voila_with_widgets_and_no_code(
+    voila_tree: str, notebook: str
+) -> None:
+    import json
+
+    from playwright.sync_api import expect, sync_playwright
+
+    module = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))["metadata"][
+        "coursekit"
+    ]["module"]
+    from coursekit import load_course
+
+    title = load_course().module(module).title
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{voila_tree}voila/render/{notebook}", timeout=90_000)
+        expect(page.get_by_role("button", name="开始学习")).to_be_visible(timeout=90_000)
+        expect(page.get_by_text(title, exact=True).first).to_be_visible()
+        expect(page.get_by_role("button", name="提交").first).to_be_visible()
+        assert page.locator("textarea").count() >= 2  # the reflections
+        assert page.locator(".jp-CodeMirrorEditor, .cm-editor, .jp-InputPrompt").count() == 0
+        html = page.content()
+        assert "show_module(" not in html and "from coursekit" not in html  # no code at all
+        browser.close()

@@ -306,3 +306,25 @@ def test_export_names_an_unknown_learner(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 2
     assert "no learner '无名' in the store (known: none)" in result.output
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_report_can_also_be_written_as_xlsx(tmp_path: Path) -> None:
+    import openpyxl
+
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "a.json").write_text(record_json(make_record("甲")), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["report", str(tmp_path / "records"), "--out", str(tmp_path / "report"), "--xlsx"]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "report" / "report.xlsx")
+    assert book.sheetnames == ["completion", "checkpoints", "reading", "reflections", "skipped"]
+    assert [c.value for c in book["completion"][1]] == [
+        "learner",
+        "module",
+        "read",
+        "answered",
+        "correct",
+        "reflections",
+    ]
+    assert book["completion"]["A2"].value == "甲"
