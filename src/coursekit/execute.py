@@ -28,6 +28,7 @@ from typing import Any
 
 from coursekit._version import __version__
 from coursekit.build import KERNEL_NAME, MODULE_TEMPLATE, content_hash
+from coursekit.content import hash_files
 from coursekit.model import Course
 
 __all__ = [
@@ -48,19 +49,20 @@ CELL_TIMEOUT = 600
 
 @cache
 def code_digest() -> str:
-    """sha256 of coursekit's own code and templates.
+    """sha256 of coursekit's version, code and templates.
 
     Part of the cache key beside the version, so that a development install
     whose widgets changed does not reuse stale outputs.
     """
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".ipynb", ".j2", ".json", ".css"}:
-            if "_courseware" in path.parts or "__pycache__" in path.parts:
-                continue
-            digest.update(path.relative_to(PACKAGE).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    files = [
+        path
+        for path in PACKAGE.rglob("*")
+        if path.is_file()
+        and path.suffix in {".py", ".ipynb", ".j2", ".json", ".css"}
+        and "_courseware" not in path.parts
+        and "__pycache__" not in path.parts
+    ]
+    return hashlib.sha256(f"{__version__}\0{hash_files(files, PACKAGE)}".encode()).hexdigest()
 
 
 def cache_key(course: Course, module_id: str, parameters: dict[str, Any]) -> str:
