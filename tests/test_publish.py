@@ -215,6 +215,7 @@ def test_a_broken_module_keeps_its_previous_pages_and_the_rest_is_published(
     assert result.exit_code == 1, result.output
     assert "module a1: cell 5 raised RuntimeError: module a1 is broken on purpose" in result.output
     assert "1 module failed" in result.output
+    assert f"Open {(site / 'index.html').resolve()} in a browser" in result.output
     assert "Traceback" not in result.output
     # the rest is published ...
     assert "通知新增的一段说明文字" in (site / "handout" / "overview.html").read_text("utf-8")

@@ -376,6 +376,7 @@ def publish_command(
     for error in summary.errors:
         click.echo(f"error: {error}", err=True)
     click.echo(summary.line())
+    click.echo(f"Open {(out / 'index.html').resolve()} in a browser, or serve {out}/ as it is.")
     if summary.errors:
         n = len(summary.errors)
         raise BuildError(f"{n} module{'s' if n != 1 else ''} failed; see above.")
