@@ -18,22 +18,23 @@ from coursekit.build import (
 from coursekit.cli import main
 from coursekit.content import bundled_course_path, load_course
 from coursekit.errors import BuildError
+from coursekit.model import Course
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def course():  # type: ignore[no-untyped-def]
+def course() -> Course:
     return load_course()
 
 
-def test_committed_notebooks_are_current(course) -> None:  # type: ignore[no-untyped-def]
+def test_committed_notebooks_are_current(course: Course) -> None:
     assert bundled_course_path() == REPO / "courseware"
     stale = stale_notebooks(course, REPO / "notebooks")
     assert stale == [], f"notebooks/ is stale, run `coursekit build`: {stale}"
 
 
-def test_build_is_byte_identical_on_rerun(course, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_build_is_byte_identical_on_rerun(course: Course, tmp_path: Path) -> None:
     out = tmp_path / "notebooks"
     first = build_notebooks(course, out)
     snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -45,7 +46,7 @@ def test_build_is_byte_identical_on_rerun(course, tmp_path: Path) -> None:  # ty
     assert expected[0] == "01-overview.ipynb"
 
 
-def test_module_notebook_is_parameterized_by_papermill(course, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_module_notebook_is_parameterized_by_papermill(course: Course, tmp_path: Path) -> None:
     build_notebooks(course, tmp_path)
     nb = json.loads((tmp_path / "03-a2.ipynb").read_text(encoding="utf-8"))
     tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
@@ -87,7 +88,7 @@ def test_content_hash_follows_module_text(tmp_path: Path) -> None:
     assert after["02-a1.ipynb"] != before["02-a1.ipynb"]
 
 
-def test_trainer_notebook_shows_the_session_plan(course, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_trainer_notebook_shows_the_session_plan(course: Course, tmp_path: Path) -> None:
     build_notebooks(course, tmp_path)
     nb = json.loads((tmp_path / "trainer.ipynb").read_text(encoding="utf-8"))
     source = "".join("".join(c["source"]) for c in nb["cells"])
