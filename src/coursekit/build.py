@@ -147,25 +147,29 @@ def module_notebook(course: Course, index: int, module_id: str, out_dir: Path) -
     params = module_parameters(
         module_id, course_path=_course_path(course, out_dir), lang=course.meta.lang
     )
-    nb = _prepare(MODULE_TEMPLATE, params, name)
-    nb.metadata["coursekit"] = {
-        "course": course.id,
-        "module": module_id,
-        "template": MODULE_TEMPLATE.name,
-        "content_hash": content_hash(course, module_id, params, MODULE_TEMPLATE),
-    }
-    return _dumps(nb)
+    return _notebook(course, MODULE_TEMPLATE, params, name, module_id)
 
 
 def trainer_notebook(course: Course, out_dir: Path) -> str:
     """The text of ``notebooks/trainer.ipynb``: the session plan from ``course.yaml``."""
     params = {"lang": course.meta.lang, "course_path": _course_path(course, out_dir)}
-    nb = _prepare(TRAINER_TEMPLATE, params, "trainer.ipynb")
+    return _notebook(course, TRAINER_TEMPLATE, params, "trainer.ipynb", None)
+
+
+def _notebook(
+    course: Course,
+    template: Path,
+    params: Mapping[str, Any],
+    name: str,
+    module_id: str | None,
+) -> str:
+    """A prepared notebook's text, with coursekit's metadata under ``nb.metadata.coursekit``."""
+    nb = _prepare(template, params, name)
     nb.metadata["coursekit"] = {
         "course": course.id,
-        "module": None,
-        "template": TRAINER_TEMPLATE.name,
-        "content_hash": content_hash(course, None, params, TRAINER_TEMPLATE),
+        "module": module_id,
+        "template": template.name,
+        "content_hash": content_hash(course, module_id, params, template),
     }
     return _dumps(nb)
 

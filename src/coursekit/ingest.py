@@ -243,30 +243,28 @@ def _parse_head(
         if m:
             part.source = m.group("source")
             if m.group("date"):
-                part.published = _date(m.group("date"))
-                if part.published is None:
-                    problems.append(
-                        Problem(
-                            str(path),
-                            f"{part.label}: 发布时间 is not a real date: {m.group('date')!r}",
-                            line=rest[0].line,
-                            field="published",
-                        )
-                    )
+                _set_date(part, m.group("date"), "发布时间 ", rest[0].line, path, problems)
         rest = rest[1:]
     elif rest and _DATE_LINE.match(rest[0].text):
-        part.published = _date(rest[0].text)
-        if part.published is None:
-            problems.append(
-                Problem(
-                    str(path),
-                    f"{part.label}: not a real date: {rest[0].text!r}",
-                    line=rest[0].line,
-                    field="published",
-                )
-            )
+        _set_date(part, rest[0].text, "日期 ", rest[0].line, path, problems)
         rest = rest[1:]
     return rest
+
+
+def _set_date(
+    part: Part, text: str, what: str, line: int, path: Path, problems: list[Problem]
+) -> None:
+    """The part's date from ``text``; an impossible date is a problem on that line."""
+    part.published = _date(text)
+    if part.published is None:
+        problems.append(
+            Problem(
+                str(path),
+                f"{part.label}: {what}is not a real date: {text!r}",
+                line=line,
+                field="published",
+            )
+        )
 
 
 def _trailing_sections(body: list[Block]) -> tuple[list[Block], list[list[Block]]]:
