@@ -55,12 +55,8 @@ def _sources(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | None, str | N
             yield from _zip_members(path)
         elif not path.exists():
             yield str(path), None, "file not found"
-        elif path.stat().st_size > MAX_BYTES:
-            yield (
-                str(path),
-                None,
-                f"too large ({path.stat().st_size:,} bytes; the limit is {MAX_BYTES:,})",
-            )
+        elif (size := path.stat().st_size) > MAX_BYTES:
+            yield str(path), None, f"too large ({size:,} bytes; the limit is {MAX_BYTES:,})"
         else:
             yield str(path), path.read_bytes(), None
 
