@@ -25,7 +25,14 @@ __all__ = ["Dashboard", "report_tables"]
 
 
 def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str, Styler]:
-    """The report's DataFrames, styled for a notebook: shares as bars, in study order."""
+    """The report's DataFrames, styled for a notebook: shares as bars, in study order.
+
+    Every text is HTML-escaped once, in the frame itself (:func:`coursekit.cells.html_cells`),
+    before any Styler sees it: a later ``.format()`` call resets a Styler's
+    ``escape`` option, and a learner's ``<img onerror=…>`` must never depend on it.
+    """
+    from coursekit.cells import html_cells
+
     t = {
         k: msg(lang, f"dashboard.{k}")
         for k in (
@@ -50,8 +57,8 @@ def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str,
         columns={"module": t["module"], "title": t["title"], "read": t["read"], "share": t["share"]}
     )
     tables: dict[str, Styler] = {
-        "reading": reading.style.format(escape="html")
-        .bar(subset=[t["share"]], vmin=0, vmax=1, color="#9db4d6")
+        "reading": html_cells(reading)
+        .style.bar(subset=[t["share"]], vmin=0, vmax=1, color="#9db4d6")
         .format({t["share"]: "{:.0%}"})
         .hide(axis="index"),
     }
@@ -59,10 +66,9 @@ def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str,
         correct = report.completion.pivot(index="learner", columns="module", values="correct")
         correct = correct[[m.id for m in course.modules]].rename(columns=labels)
         correct.index.name = t["learner"]
-        tables["completion"] = (
-            correct.style.format(escape="html")
-            .format_index(escape="html")
-            .bar(vmin=0, color="#9db4d6")
+        most = max(len(course.checkpoints_for(m.id)) for m in course.modules)
+        tables["completion"] = html_cells(correct).style.bar(
+            vmin=0, vmax=max(1, most), color="#9db4d6"
         )
     checkpoints = report.checkpoints.sort_values("first_correct", na_position="last")
     checkpoints = checkpoints.assign(module=checkpoints["module"].map(labels))[
@@ -77,8 +83,8 @@ def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str,
         }
     )
     tables["checkpoints"] = (
-        checkpoints.style.format(escape="html")
-        .bar(subset=[t["first"]], vmin=0, vmax=1, color="#d6a59d")
+        html_cells(checkpoints)
+        .style.bar(subset=[t["first"]], vmin=0, vmax=1, color="#d6a59d")
         .format({t["first"]: "{:.0%}"}, na_rep="—")
         .hide(axis="index")
     )
@@ -94,7 +100,7 @@ def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str,
             "excerpts": t["excerpts"],
         }
     )
-    tables["reflections"] = reflections.style.format(escape="html").hide(axis="index")
+    tables["reflections"] = html_cells(reflections).style.hide(axis="index")
     return tables
 
 
@@ -133,7 +139,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         parts = []
         for key, table in report_tables(self.course, self.report, self.lang).items():
             parts.append(f"<h3>{escape(msg(self.lang, f'dashboard.{key}_title'))}</h3>")
-            parts.append(table.to_html())  # Styler escapes cell text (escape="html" below)
+            parts.append(table.to_html())  # cell text was escaped by report_tables
         parts += [
             f"<p>{escape(msg(self.lang, 'dashboard.skipped', file=name, reason=reason))}</p>"
             for name, reason in cohort.skipped

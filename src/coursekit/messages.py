@@ -134,6 +134,7 @@ _ZH: Final[dict[str, str]] = {
         "次、体会 {reflections} 则。请重新运行本页以显示恢复的内容。"
     ),
     "record.refused": "无法导入 {file}：{reason}",
+    "record.retired": "记录中有 {count} 项内容已不在本课程中：已一并保留，但不计入进度。",
     "record.no_learner": "请先填写姓名，再导出学习记录。",
     "record.static": (
         "在 JupyterLab 或 Voilà 中学习时，可点击“导出学习记录”保存全部作答和体会，"
@@ -313,6 +314,10 @@ _EN: Final[dict[str, str]] = {
         "added. Run this page again to see them."
     ),
     "record.refused": "Cannot import {file}: {reason}",
+    "record.retired": (
+        "{count} items in the record are no longer in this course: kept, but not counted "
+        "in your progress."
+    ),
     "record.no_learner": "Enter your name first, then export your record.",
     "record.static": (
         'When you study in JupyterLab or Voilà, "Export my record" saves all your answers and '

@@ -6,10 +6,25 @@ time, and the reflection texts, sealed with a sha256 checksum of everything
 else. It is a pure function of the store, so export → import → export gives
 the same bytes. A readable HTML page of the same record is for the learner's
 phone. Records are read as JSON only, never unpickled, and checked before use.
+
+What the seal is, and is not
+    The checksum is an unkeyed sha256 that anyone can recompute. It detects
+    damage (a file truncated or edited by accident), not authorship: a learner
+    can change a record and seal it again. So a record is input, never truth.
+    The report grades every attempt again from the course's key and never reads
+    the record's own ``correct`` flags; the learner's name is what the file
+    says, and only a shared store behind the hub can vouch for who it is.
+
+Course updates
+    A record may name modules, checkpoints or reflections that a later version
+    of the course no longer has. Such a record is accepted: :func:`retired_items`
+    lists those items, ``record import`` keeps them in the store, and the report
+    lists them as no longer in the course and counts only current items.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import html
@@ -17,16 +32,18 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import click
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from coursekit.cli import course_option, report_errors, store_option
 from coursekit.errors import RecordInvalid
 from coursekit.model import Course
-from coursekit.session import Answer
+from coursekit.session import Answer, grade
 from coursekit.store import Attempt, LearnerDump, LearnerStore, Read, RestoreCounts, SavedReflection
 
 __all__ = [
@@ -34,12 +51,14 @@ __all__ = [
     "SCHEMA",
     "SCHEMA_VERSION",
     "LearnerRecord",
+    "RetiredItem",
     "export_record",
     "given_answer_text",
     "import_record",
     "parse_record",
     "read_record",
     "record_html",
+    "retired_items",
     "write_record",
 ]
 
@@ -47,19 +66,57 @@ SCHEMA = "coursekit.learner-record"
 SCHEMA_VERSION = 1
 MAX_BYTES = 8 * 1024 * 1024  # a whole course of long reflections stays far below this
 MAX_TEXT = 200_000
+# Learners' clocks drift; a time this far ahead of the reader's clock is still taken.
+CLOCK_SKEW = dt.timedelta(minutes=10)
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-# An ISO 8601 time with its zone, as coursekit.session.now() writes it; checked in pydantic's core.
-Timestamp = Annotated[
-    str,
-    Field(
-        pattern=r"^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-][0-2]\d:[0-5]\d)$"
-    ),
-]
+_STAMP = re.compile(
+    r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$"
+)
+
+
+def parse_time(value: str) -> dt.datetime:
+    """An ISO 8601 time with its zone, as :func:`coursekit.session.now` writes it.
+
+    Raises ``ValueError`` for text of another shape and for times that do not
+    exist (month 19, hour 29). Python 3.10's ``fromisoformat`` takes neither
+    ``Z`` nor 1 to 5 fraction digits, so the parts are read here.
+    """
+    found = _STAMP.match(value)
+    if found is None:
+        raise ValueError("expected a time such as 2020-02-05T08:00:00+00:00")
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    if zone == "Z":
+        offset = dt.timedelta(0)
+    else:
+        sign = -1 if zone[0] == "-" else 1
+        offset = sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    try:
+        return dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            int((fraction or "0").ljust(6, "0")),
+            tzinfo=dt.timezone(offset),
+        )
+    except ValueError:
+        raise ValueError(f"{value} is not a real date and time") from None
+
+
+def _real_time(value: str) -> str:
+    parse_time(value)
+    return value
+
+
+# An ISO 8601 time with its zone that names a real moment; checked when a record is read.
+Timestamp = Annotated[str, AfterValidator(_real_time)]
 
 
 class RecordAttempt(_Frozen):
@@ -198,8 +255,20 @@ def write_record(course: Course, record: dict[str, Any], path: Path) -> tuple[Pa
     return path, page
 
 
-def parse_record(data: bytes, source: str | Path, course: Course | None = None) -> LearnerRecord:
-    """Check a record file's bytes; :class:`RecordInvalid` says what is wrong with it."""
+def parse_record(
+    data: bytes,
+    source: str | Path,
+    course: Course | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> LearnerRecord:
+    """Check a record file's bytes; :class:`RecordInvalid` says what is wrong with it.
+
+    Every time in the record must be a real one, no later than ``now`` (the
+    reader's clock, by default the current time) plus :data:`CLOCK_SKEW`.
+    With a ``course``, the record must be of that course; items the course no
+    longer has are allowed (see :func:`retired_items`).
+    """
     if len(data) > MAX_BYTES:
         raise RecordInvalid(source, f"too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})")
     try:
@@ -216,9 +285,65 @@ def parse_record(data: bytes, source: str | Path, course: Course | None = None) 
         raise RecordInvalid(source, _reason(exc)) from None
     if _seal(record) != record.checksum:
         raise RecordInvalid(source, "checksum does not match: the file was changed after export")
-    if course is not None:
-        _check_against(record, course, source)
+    _check_times(record, source, now or dt.datetime.now(dt.timezone.utc))
+    if course is not None and record.course.id != course.id:
+        raise RecordInvalid(
+            source, f"a record of course {record.course.id!r}, not of {course.id!r}"
+        )
     return record
+
+
+def _stamps(record: LearnerRecord) -> Iterator[tuple[str, str]]:
+    """(field, time) for every time the record holds."""
+    if record.last_activity:
+        yield "last_activity", record.last_activity
+    for i, m in enumerate(record.modules):
+        if m.read_at:
+            yield f"modules.{i}.read_at", m.read_at
+        for j, a in enumerate(m.attempts):
+            yield f"modules.{i}.attempts.{j}.at", a.at
+        for j, r in enumerate(m.reflections):
+            yield f"modules.{i}.reflections.{j}.updated_at", r.updated_at
+
+
+def _check_times(record: LearnerRecord, source: str | Path, now: dt.datetime) -> None:
+    latest = now + CLOCK_SKEW
+    for where, stamp in _stamps(record):
+        if parse_time(stamp) > latest:
+            raise RecordInvalid(
+                source,
+                f"field {where}: {stamp} is in the future "
+                f"(it is now {now.isoformat(timespec='seconds')})",
+            )
+
+
+@dataclass(frozen=True)
+class RetiredItem:
+    """A module, checkpoint or reflection that a record names and the course no longer has."""
+
+    kind: Literal["module", "checkpoint", "reflection"]
+    module: str
+    item: str
+
+
+def retired_items(record: LearnerRecord, course: Course) -> list[RetiredItem]:
+    """The modules, checkpoints and reflections of ``record`` that ``course`` no longer has."""
+    modules, checkpoints, reflections = _known_ids(course)
+    found: list[RetiredItem] = []
+    for m in record.modules:
+        if m.module not in modules:
+            found.append(RetiredItem("module", m.module, m.module))
+        found += [
+            RetiredItem("checkpoint", m.module, checkpoint)
+            for checkpoint in dict.fromkeys(a.checkpoint for a in m.attempts)
+            if checkpoint not in checkpoints
+        ]
+        found += [
+            RetiredItem("reflection", m.module, r.reflection)
+            for r in m.reflections
+            if r.reflection not in reflections
+        ]
+    return found
 
 
 @functools.lru_cache(maxsize=8)
@@ -246,30 +371,7 @@ def _reason(exc: ValidationError) -> str:
             f"(this coursekit reads version {SCHEMA_VERSION})"
         )
     where = ".".join(str(p) for p in first["loc"])
-    return f"field {where}: {first['msg']}"
-
-
-def _check_against(record: LearnerRecord, course: Course, source: str | Path) -> None:
-    if record.course.id != course.id:
-        raise RecordInvalid(
-            source, f"a record of course {record.course.id!r}, not of {course.id!r}"
-        )
-    ids, checkpoints, reflections = _known_ids(course)
-    for m in record.modules:
-        if m.module not in ids:
-            raise RecordInvalid(
-                source, f"names module {m.module!r}, which the course does not have"
-            )
-        for a in m.attempts:
-            if a.checkpoint not in checkpoints:
-                raise RecordInvalid(
-                    source, f"names checkpoint {a.checkpoint!r}, unknown in the course"
-                )
-        for r in m.reflections:
-            if r.reflection not in reflections:
-                raise RecordInvalid(
-                    source, f"names reflection {r.reflection!r}, unknown in the course"
-                )
+    return f"field {where}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def read_record(path: Path, course: Course | None = None) -> LearnerRecord:
@@ -335,12 +437,14 @@ def record_html(course: Course, record: dict[str, Any]) -> str:
         if module["attempts"]:
             parts.append("<table><tr><th>题目</th><th>作答</th><th>结果</th><th>时间</th></tr>")
             for a in module["attempts"]:
+                # Graded again from the course's key: the record's own flag is not evidence.
                 q = questions.get(a["checkpoint"])
-                verdict = (
-                    '<span class="ok">✓ 正确</span>'
-                    if a["correct"]
-                    else '<span class="no">✗ 错误</span>'
-                )
+                if q is None:
+                    verdict = "已不在课程中"
+                elif grade(q, a["answer"]):
+                    verdict = '<span class="ok">✓ 正确</span>'
+                else:
+                    verdict = '<span class="no">✗ 错误</span>'
                 parts.append(
                     f"<tr><td>{e(q.prompt if q else a['checkpoint'])}</td>"
                     f"<td>{e(given_answer_text(a['answer']))}</td><td>{verdict}</td><td>{e(a['at'])}</td></tr>"
@@ -423,3 +527,7 @@ def import_cli(file: Path, course: Path | None, store: str | None) -> None:
         f"restored {record.learner}: {counts.reads} reads, {counts.attempts} attempts, "
         f"{counts.reflections} reflections added"
     )
+    retired = retired_items(record, loaded)
+    if retired:
+        names = ", ".join(f"{r.kind} {r.item}" for r in retired)
+        click.echo(f"kept {len(retired)} items that are no longer in the course: {names}")

@@ -10,6 +10,7 @@ Reports are for trainers only: nothing here goes into the published site.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import html
 import shutil
@@ -26,7 +27,14 @@ import click
 from coursekit.cli import course_option, report_errors
 from coursekit.errors import RecordInvalid
 from coursekit.model import Course
-from coursekit.records import MAX_BYTES, LearnerRecord, given_answer_text, parse_record
+from coursekit.records import (
+    MAX_BYTES,
+    LearnerRecord,
+    given_answer_text,
+    parse_record,
+    retired_items,
+)
+from coursekit.session import grade
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +46,11 @@ MAX_ZIP_MEMBERS = 100_000
 
 @dataclass
 class Cohort:
-    """The records that passed every check, newest per learner, and the files skipped."""
+    """The records that passed every check, one per learner, and the files skipped.
+
+    When a learner sent several records, the one with the most work in it is
+    used (see :func:`work_done`), never the one that claims the latest date.
+    """
 
     records: list[tuple[str, LearnerRecord]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -100,53 +112,79 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_cohort(paths: Iterable[Path], course: Course) -> Cohort:
-    """Check every record; keep the newest record of each learner."""
+def work_done(record: LearnerRecord) -> int:
+    """How much a record holds, counted the way ``restore`` merges it.
+
+    Every attempt (restore keeps each one), every module read and every
+    reflection with text. Dates are not counted: a learner's file can claim any.
+    """
+    return sum(
+        len(m.attempts) + (m.read_at is not None) + sum(1 for r in m.reflections if r.text.strip())
+        for m in record.modules
+    )
+
+
+def load_cohort(paths: Iterable[Path], course: Course, *, now: dt.datetime | None = None) -> Cohort:
+    """Check every record; of several records of one learner keep the one with the most work.
+
+    Times later than ``now`` (the current time by default) make a record invalid.
+    """
     with _no_cyclic_gc():
-        return _load_cohort(paths, course)
+        return _load_cohort(paths, course, now or dt.datetime.now(dt.timezone.utc))
 
 
-def _load_cohort(paths: Iterable[Path], course: Course) -> Cohort:
+def _load_cohort(paths: Iterable[Path], course: Course, now: dt.datetime) -> Cohort:
     cohort = Cohort()
-    newest: dict[str, tuple[str, LearnerRecord]] = {}
+    kept: dict[str, tuple[str, LearnerRecord, int]] = {}
     for name, data, reason in _sources(paths):
         if data is None:
             cohort.skipped.append((name, reason or "unreadable"))
             continue
         try:
-            record = parse_record(data, name, course)
+            record = parse_record(data, name, course, now=now)
         except RecordInvalid as exc:
             cohort.skipped.append((name, exc.reason))
             continue
-        held = newest.get(record.learner)
+        work = work_done(record)
+        held = kept.get(record.learner)
         if held is None:
-            newest[record.learner] = (name, record)
+            kept[record.learner] = (name, record, work)
             continue
-        older, newer = sorted([held, (name, record)], key=lambda nr: nr[1].last_activity or "")
-        newest[record.learner] = newer
+        # The first one read wins a tie, so the choice does not depend on what a file claims.
+        (loser, lost), (winner, won) = (
+            ((name, work), (held[0], held[2]))
+            if work <= held[2]
+            else ((held[0], held[2]), (name, work))
+        )
+        if winner == name:
+            kept[record.learner] = (name, record, work)
         cohort.skipped.append(
             (
-                older[0],
-                f"an older record of learner {record.learner!r}; "
-                f"the newer one in {newer[0]} is used",
+                loser,
+                f"another record of learner {record.learner!r}, with {lost} items of work "
+                f"against {won} in {winner}, which is used",
             )
         )
-    cohort.records = sorted(newest.values(), key=lambda nr: nr[1].learner)
+    cohort.records = sorted(((n, r) for n, r, _ in kept.values()), key=lambda nr: nr[1].learner)
     return cohort
 
 
 @dataclass
 class Report:
-    """The cohort as DataFrames, one per question a trainer asks."""
+    """The cohort as DataFrames, one per question a trainer asks.
+
+    Every count is graded again from the course's answer key; the ``correct``
+    flags a record carries are never read.
+    """
 
     completion: pd.DataFrame  # learner × module: read, answered, correct, reflections
-    checkpoints: (
-        pd.DataFrame
-    )  # per checkpoint: first-attempt share correct, commonest wrong answers
+    checkpoints: pd.DataFrame  # per checkpoint: first-attempt share correct, commonest wrong
     reading: pd.DataFrame  # per module: learners who read it to the end
     reflections: pd.DataFrame  # per prompt: responses, median length, excerpts
     skipped: pd.DataFrame  # file, reason
     learners: int
+    records: pd.DataFrame  # per learner: file, content version, whether it is the current one
+    retired: pd.DataFrame  # learner, module, kind, item: work on items no longer in the course
 
 
 def build_report(course: Course, cohort: Cohort) -> Report:
@@ -160,33 +198,60 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
 
     modules = [m.id for m in course.modules]
     questions = course.all_checkpoints()
+    key = {q.id: (module_id, q) for module_id, q in questions}
+    prompts = {r.id: m.id for m in course.modules for r in m.reflections}
     completion_rows: list[tuple[Any, ...]] = []
     first: dict[str, list[bool]] = {q.id: [] for _, q in questions}
     wrong: dict[str, Counter[str]] = {q.id: Counter() for _, q in questions}
-    texts: dict[str, list[str]] = {r.id: [] for m in course.modules for r in m.reflections}
-    for _, record in cohort.records:
-        by_module = {m.module: m for m in record.modules}
-        for module_id in modules:
-            m = by_module.get(module_id)
-            seen: set[str] = set()
-            right: set[str] = set()
-            written = 0
-            if m is not None:
-                for a in m.attempts:
-                    if a.checkpoint not in seen:
-                        first[a.checkpoint].append(a.correct)
-                        seen.add(a.checkpoint)
-                    if a.correct:
-                        right.add(a.checkpoint)
-                    else:
-                        wrong[a.checkpoint][given_answer_text(a.answer)] += 1
-                for r in m.reflections:
-                    if r.text.strip():
-                        written += 1
-                        texts[r.reflection].append(r.text)
-            completion_rows.append(
-                (record.learner, module_id, bool(m and m.read_at), len(seen), len(right), written)
+    texts: dict[str, list[str]] = {r: [] for r in prompts}
+    record_rows: list[tuple[Any, ...]] = []
+    retired_rows: list[tuple[str, str, str, str]] = []
+    for source, record in cohort.records:
+        record_rows.append(
+            (
+                record.learner,
+                source,
+                record.course.version,
+                record.course.version == course.version,
+                work_done(record),
             )
+        )
+        retired_rows += [
+            (record.learner, r.module, r.kind, r.item) for r in retired_items(record, course)
+        ]
+        read = {m.module for m in record.modules if m.read_at is not None}
+        seen: dict[str, set[str]] = {m: set() for m in modules}
+        right: dict[str, set[str]] = {m: set() for m in modules}
+        written: Counter[str] = Counter()
+        for m in record.modules:
+            for a in m.attempts:
+                if a.checkpoint not in key:
+                    continue
+                # A checkpoint counts in the module the course puts it in now.
+                module_id, question = key[a.checkpoint]
+                correct = grade(question, a.answer)
+                if a.checkpoint not in seen[module_id]:
+                    first[a.checkpoint].append(correct)
+                    seen[module_id].add(a.checkpoint)
+                if correct:
+                    right[module_id].add(a.checkpoint)
+                else:
+                    wrong[a.checkpoint][given_answer_text(a.answer)] += 1
+            for r in m.reflections:
+                if r.reflection in prompts and r.text.strip():
+                    written[prompts[r.reflection]] += 1
+                    texts[r.reflection].append(r.text)
+        completion_rows += [
+            (
+                record.learner,
+                module_id,
+                module_id in read,
+                len(seen[module_id]),
+                len(right[module_id]),
+                written[module_id],
+            )
+            for module_id in modules
+        ]
     completion = pd.DataFrame(
         completion_rows, columns=["learner", "module", "read", "answered", "correct", "reflections"]
     )
@@ -239,7 +304,11 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
         columns=["module", "reflection", "prompt", "responses", "median_chars", "excerpts"],
     )
     skipped = pd.DataFrame(cohort.skipped, columns=["file", "reason"])
-    return Report(completion, checkpoints, reading, reflections, skipped, n)
+    records = pd.DataFrame(
+        record_rows, columns=["learner", "file", "version", "current_version", "work"]
+    )
+    retired = pd.DataFrame(retired_rows, columns=["learner", "module", "kind", "item"])
+    return Report(completion, checkpoints, reading, reflections, skipped, n, records, retired)
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -277,6 +346,9 @@ def _table(headers: list[str], rows: Iterable[list[str]]) -> str:
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+_KINDS = {"module": "模块", "checkpoint": "检查题", "reflection": "心得体会"}
 
 
 def report_html(course: Course, report: Report) -> str:
@@ -341,6 +413,29 @@ def report_html(course: Course, report: Report) -> str:
             f"<blockquote>{e(t[:300])}{'……' if len(t) > 300 else ''}</blockquote>"
             for t in r["excerpts"]
         ]
+    older = report.records[~report.records["current_version"]]
+    if len(older):
+        parts.append("<h2>旧版本课程内容的学习记录</h2>")
+        parts.append(
+            f"<p>当前内容版本 {e(course.version)}。以下记录来自旧版本，已按当前答案重新评分。</p>"
+        )
+        parts.append(
+            _table(
+                ["学员", "文件", "内容版本"],
+                ([e(r["learner"]), e(r["file"]), e(r["version"])] for r in _rows(older)),
+            )
+        )
+    if len(report.retired):
+        parts.append("<h2>已不在课程中的作答（不计入统计）</h2>")
+        parts.append(
+            _table(
+                ["学员", "模块", "类型", "编号"],
+                (
+                    [e(r["learner"]), e(r["module"]), e(_KINDS[r["kind"]]), e(r["item"])]
+                    for r in _rows(report.retired)
+                ),
+            )
+        )
     if len(report.skipped):
         parts.append("<h2>跳过的文件</h2>")
         parts.append(
@@ -353,7 +448,13 @@ def report_html(course: Course, report: Report) -> str:
 
 
 def write_report(course: Course, report: Report, out: Path, xlsx: bool = False) -> list[Path]:
-    """Write index.html and the CSV files (and report.xlsx) to ``out``, swapped in whole."""
+    """Write index.html and the CSV files (and report.xlsx) to ``out``, swapped in whole.
+
+    Every text cell of the CSV and XLSX files goes through :mod:`coursekit.cells`,
+    so a learner's ``=HYPERLINK(…)`` stays text in a spreadsheet.
+    """
+    from coursekit.cells import spreadsheet_cells, write_xlsx
+
     frames = {
         "completion": report.completion,
         "checkpoints": report.checkpoints,
@@ -361,26 +462,27 @@ def write_report(course: Course, report: Report, out: Path, xlsx: bool = False) 
         "reflections": report.reflections.assign(
             excerpts=report.reflections["excerpts"].map(" ｜ ".join)
         ),
+        "records": report.records,
+        "retired": report.retired,
         "skipped": report.skipped,
     }
+    if xlsx:
+        try:
+            import openpyxl  # type: ignore[import-untyped]  # noqa: F401 - XLSX is written with it
+        except ImportError:
+            raise click.UsageError("--xlsx needs openpyxl: pip install 'coursekit[xlsx]'") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         (tmp / "index.html").write_text(report_html(course, report), encoding="utf-8")
         for name, frame in frames.items():
-            frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+            # CRLF rows, as spreadsheets expect: then a field holding a lone CR is quoted too,
+            # and cannot start a new row whose first cell is a formula.
+            spreadsheet_cells(frame).to_csv(
+                tmp / f"{name}.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n"
+            )
         if xlsx:
-            try:
-                import openpyxl  # type: ignore[import-untyped]  # noqa: F401 - pandas writes XLSX through it
-            except ImportError:
-                raise click.UsageError(
-                    "--xlsx needs openpyxl: pip install 'coursekit[xlsx]'"
-                ) from None
-            import pandas as pd
-
-            with pd.ExcelWriter(tmp / "report.xlsx") as writer:
-                for name, frame in frames.items():
-                    frame.to_excel(writer, sheet_name=name, index=False)
+            write_xlsx(frames, tmp / "report.xlsx")
         old = out.with_name(f".{out.name}-old")
         if out.exists():
             out.rename(old)
@@ -407,9 +509,11 @@ def write_report(course: Course, report: Report, out: Path, xlsx: bool = False) 
 def report_command(records: tuple[Path, ...], out: Path, xlsx: bool, course: Path | None) -> None:
     """Read learner records (files, folders or zip files) and write the cohort report.
 
-    Bad files are skipped and listed with their reason; when a learner sent
-    several records, the newest is used. For trainers only.
+    Every answer is graded again from the course's key. Bad files are skipped
+    and listed with their reason; when a learner sent several records, the one
+    with the most work is used. For trainers only.
     """
+    from coursekit.cells import terminal_text
     from coursekit.content import load_course
 
     loaded = load_course(course)
@@ -420,7 +524,19 @@ def report_command(records: tuple[Path, ...], out: Path, xlsx: bool, course: Pat
         f"{report.learners} records used, {len(report.skipped)} skipped; wrote {out / 'index.html'}"
     )
     for name, reason in cohort.skipped:
-        click.echo(f"  skipped {name}: {reason}")
+        click.echo(f"  skipped {terminal_text(name)}: {terminal_text(reason)}")
+    older = report.records[~report.records["current_version"]]
+    if len(older):
+        versions = ", ".join(sorted(set(older["version"])))
+        click.echo(
+            f"{len(older)} records come from an older content version ({versions}); "
+            f"graded against the current key ({loaded.version})"
+        )
+    if len(report.retired):
+        click.echo(
+            f"{len(report.retired)} items in the records are no longer in the course "
+            "and were not counted (see retired.csv)"
+        )
     if report.learners:
         done = report.completion.groupby("learner")["read"].all().sum()
         click.echo(f"read every module: {done} of {report.learners} learners")

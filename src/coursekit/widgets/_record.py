@@ -16,7 +16,14 @@ import ipywidgets as w
 
 from coursekit.errors import RecordInvalid
 from coursekit.messages import msg
-from coursekit.records import export_record, import_record, parse_record, record_html, record_json
+from coursekit.records import (
+    export_record,
+    import_record,
+    parse_record,
+    record_html,
+    record_json,
+    retired_items,
+)
 from coursekit.session import clock_time, now
 from coursekit.static import Variant
 from coursekit.store import LearnerStore
@@ -100,16 +107,18 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
             return False
         counts = import_record(self.ctx.store, record)
         self.ctx.session.touch()
-        self.status.value = escape(
-            msg(
-                lang,
-                "record.imported",
-                learner=record.learner,
-                reads=counts.reads,
-                attempts=counts.attempts,
-                reflections=counts.reflections,
-            )
+        said = msg(
+            lang,
+            "record.imported",
+            learner=record.learner,
+            reads=counts.reads,
+            attempts=counts.attempts,
+            reflections=counts.reflections,
         )
+        retired = retired_items(record, self.ctx.course)
+        if retired:
+            said += " " + msg(lang, "record.retired", count=len(retired))
+        self.status.value = escape(said)
         return True
 
     def _uploaded(self) -> None:
