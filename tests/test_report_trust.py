@@ -463,3 +463,18 @@ def test_defect2_a_file_name_cannot_send_escape_sequences_to_the_trainers_termin
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert f"skipped {folder}/\\x1b]0;owned\\x07\\x1b[2J.json: not valid JSON" in result.output
+
+
+def test_defect4_an_imported_record_is_graded_from_the_key_on_the_way_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, fill = FILL
+    forged = json.loads(record_json(record_of("甲", answers=[(module, fill.id, "胡说", False)])))
+    forged["modules"][0]["attempts"][0]["correct"] = True
+    path = write(tmp_path, "forged.json", reseal(forged))
+    monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(main, ["record", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    store = SQLiteStore(tmp_path / "home" / "learner.sqlite3")
+    assert [(a.answer, a.correct) for a in store.attempts("甲")] == [("胡说", False)]
+    store.close()

@@ -158,16 +158,26 @@ class LearnerRecord(_Frozen):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
-    def to_dump(self) -> LearnerDump:
-        """The store rows this record restores."""
+    def to_dump(self, course: Course | None = None) -> LearnerDump:
+        """The store rows this record restores.
+
+        With ``course``, each attempt at a checkpoint the course has is graded
+        again from its key, so the store never takes a record's word for it.
+        """
         cid = self.course.id
+        key = {q.id: q for _, q in course.all_checkpoints()} if course is not None else {}
+
+        def correct(a: RecordAttempt) -> bool:
+            question = key.get(a.checkpoint)
+            return a.correct if question is None else grade(question, a.answer)
+
         return LearnerDump(
             learner=self.learner,
             reads=tuple(
                 Read(self.learner, cid, m.module, m.read_at) for m in self.modules if m.read_at
             ),
             attempts=tuple(
-                Attempt(self.learner, cid, m.module, a.checkpoint, a.answer, a.correct, a.at)
+                Attempt(self.learner, cid, m.module, a.checkpoint, a.answer, correct(a), a.at)
                 for m in self.modules
                 for a in m.attempts
             ),
@@ -386,9 +396,14 @@ def read_record(path: Path, course: Course | None = None) -> LearnerRecord:
     return parse_record(data, path, course)
 
 
-def import_record(store: LearnerStore, record: LearnerRecord) -> RestoreCounts:
-    """Restore a checked record into ``store``; what is already there is kept."""
-    return store.restore(record.to_dump())
+def import_record(
+    store: LearnerStore, record: LearnerRecord, course: Course | None = None
+) -> RestoreCounts:
+    """Restore a checked record into ``store``; what is already there is kept.
+
+    With ``course``, attempts are graded again from its key on the way in.
+    """
+    return store.restore(record.to_dump(course))
 
 
 # --- the readable page ---------------------------------------------------------------------------
@@ -520,7 +535,7 @@ def import_cli(file: Path, course: Path | None, store: str | None) -> None:
     record = read_record(file, loaded)
     opened = open_store(store)
     try:
-        counts = import_record(opened, record)
+        counts = import_record(opened, record, loaded)
     finally:
         opened.close()
     click.echo(

@@ -105,7 +105,7 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
         except RecordInvalid as exc:
             self.status.value = escape(msg(lang, "record.refused", file=name, reason=exc.reason))
             return False
-        counts = import_record(self.ctx.store, record)
+        counts = import_record(self.ctx.store, record, self.ctx.course)
         self.ctx.session.touch()
         said = msg(
             lang,
