@@ -31,6 +31,7 @@ import html
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import click
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coursekit.cli import course_option, report_errors, store_option
 from coursekit.errors import RecordInvalid
@@ -74,28 +75,28 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-_STAMP = re.compile(
-    r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$"
-)
+_STAMP_PATTERN = r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$"
+_STAMP = re.compile(_STAMP_PATTERN)
 
 
 def parse_time(value: str) -> dt.datetime:
     """An ISO 8601 time with its zone, as :func:`coursekit.session.now` writes it.
 
     Raises ``ValueError`` for text of another shape and for times that do not
-    exist (month 19, hour 29). Python 3.10's ``fromisoformat`` takes neither
-    ``Z`` nor 1 to 5 fraction digits, so the parts are read here.
+    exist (month 19, hour 29).
     """
     found = _STAMP.match(value)
     if found is None:
         raise ValueError("expected a time such as 2020-02-05T08:00:00+00:00")
-    year, month, day, hour, minute, second, fraction, zone = found.groups()
-    if zone == "Z":
-        offset = dt.timedelta(0)
-    else:
-        sign = -1 if zone[0] == "-" else 1
-        offset = sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
     try:
+        if sys.version_info >= (3, 11):
+            return dt.datetime.fromisoformat(value)
+        # Python 3.10's fromisoformat takes neither Z nor 1 to 5 fraction digits.
+        year, month, day, hour, minute, second, fraction, zone = found.groups()
+        offset = dt.timedelta(0)
+        if zone != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            offset = sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
         return dt.datetime(
             int(year),
             int(month),
@@ -110,13 +111,9 @@ def parse_time(value: str) -> dt.datetime:
         raise ValueError(f"{value} is not a real date and time") from None
 
 
-def _real_time(value: str) -> str:
-    parse_time(value)
-    return value
-
-
-# An ISO 8601 time with its zone that names a real moment; checked when a record is read.
-Timestamp = Annotated[str, AfterValidator(_real_time)]
+# An ISO 8601 time with its zone. Its shape is checked in pydantic's core; that it names a
+# real moment, not in the future, is checked once per record by _check_times.
+Timestamp = Annotated[str, Field(pattern=_STAMP_PATTERN)]
 
 
 class RecordAttempt(_Frozen):
@@ -319,7 +316,11 @@ def _stamps(record: LearnerRecord) -> Iterator[tuple[str, str]]:
 def _check_times(record: LearnerRecord, source: str | Path, now: dt.datetime) -> None:
     latest = now + CLOCK_SKEW
     for where, stamp in _stamps(record):
-        if parse_time(stamp) > latest:
+        try:
+            moment = parse_time(stamp)
+        except ValueError as exc:
+            raise RecordInvalid(source, f"field {where}: {exc}") from None
+        if moment > latest:
             raise RecordInvalid(
                 source,
                 f"field {where}: {stamp} is in the future "
@@ -381,7 +382,9 @@ def _reason(exc: ValidationError) -> str:
             f"(this coursekit reads version {SCHEMA_VERSION})"
         )
     where = ".".join(str(p) for p in first["loc"])
-    return f"field {where}: {first['msg'].removeprefix('Value error, ')}"
+    if first["type"] == "string_pattern_mismatch" and where.endswith(("at", "activity")):
+        return f"field {where}: expected a time such as 2020-02-05T08:00:00+00:00"
+    return f"field {where}: {first['msg']}"
 
 
 def read_record(path: Path, course: Course | None = None) -> LearnerRecord:

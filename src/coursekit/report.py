@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ import click
 
 from coursekit.cli import course_option, report_errors
 from coursekit.errors import RecordInvalid
-from coursekit.model import Course
+from coursekit.model import Checkpoint, Course
 from coursekit.records import (
     MAX_BYTES,
     LearnerRecord,
@@ -34,7 +34,7 @@ from coursekit.records import (
     parse_record,
     retired_items,
 )
-from coursekit.session import grade
+from coursekit.session import Answer, grade
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -187,6 +187,25 @@ class Report:
     retired: pd.DataFrame  # learner, module, kind, item: work on items no longer in the course
 
 
+class _Verdicts:
+    """:func:`~coursekit.session.grade`, remembered: a cohort gives the same answers often."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, Hashable], bool] = {}
+
+    def __call__(self, question: Checkpoint, answer: Answer) -> bool:
+        if isinstance(answer, list):
+            token: Hashable = ("list", *answer)
+        elif isinstance(answer, dict):
+            token = ("dict", *sorted(answer.items(), key=lambda kv: kv[0]))
+        else:
+            token = answer
+        key = (question.id, token)
+        if key not in self.known:
+            self.known[key] = grade(question, answer)
+        return self.known[key]
+
+
 def build_report(course: Course, cohort: Cohort) -> Report:
     """The cohort's DataFrames (see :class:`Report`)."""
     with _no_cyclic_gc():
@@ -206,6 +225,7 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
     texts: dict[str, list[str]] = {r: [] for r in prompts}
     record_rows: list[tuple[Any, ...]] = []
     retired_rows: list[tuple[str, str, str, str]] = []
+    verdict = _Verdicts()
     for source, record in cohort.records:
         record_rows.append(
             (
@@ -229,7 +249,7 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
                     continue
                 # A checkpoint counts in the module the course puts it in now.
                 module_id, question = key[a.checkpoint]
-                correct = grade(question, a.answer)
+                correct = verdict(question, a.answer)
                 if a.checkpoint not in seen[module_id]:
                     first[a.checkpoint].append(correct)
                     seen[module_id].add(a.checkpoint)
