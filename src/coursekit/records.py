@@ -388,15 +388,11 @@ def _reason(exc: ValidationError) -> str:
 
 
 def read_record(path: Path, course: Course | None = None) -> LearnerRecord:
-    """Read and check one record file (the size is checked before it is read)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise RecordInvalid(path, f"too large ({size:,} bytes; the limit is {MAX_BYTES:,})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RecordInvalid(path, f"cannot be read: {exc.strerror}") from None
-    return parse_record(data, path, course)
+    """Read and check one record file: a regular file of at most MAX_BYTES, a BOM allowed."""
+    # Imported here: coursekit.intake imports this module for MAX_BYTES.
+    from coursekit.intake import read_regular, without_bom
+
+    return parse_record(without_bom(read_regular(path, MAX_BYTES)), path, course)
 
 
 def import_record(

@@ -15,7 +15,6 @@ import gc
 import html
 import shutil
 import tempfile
-import zipfile
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,9 +25,9 @@ import click
 
 from coursekit.cli import course_option, report_errors
 from coursekit.errors import RecordInvalid
+from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
 from coursekit.model import Checkpoint, Course
 from coursekit.records import (
-    MAX_BYTES,
     LearnerRecord,
     given_answer_text,
     parse_record,
@@ -41,8 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Cohort", "Report", "build_report", "load_cohort", "write_report"]
 
-MAX_ZIP_MEMBERS = 100_000
-
 
 @dataclass
 class Cohort:
@@ -54,49 +51,6 @@ class Cohort:
 
     records: list[tuple[str, LearnerRecord]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _sources(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | None, str | None]]:
-    """(name, bytes, reason): the candidate record files in files, folders and zip files."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in {".json", ".zip"}:
-                    yield from _sources([child])
-        elif path.suffix.lower() == ".zip":
-            yield from _zip_members(path)
-        elif not path.exists():
-            yield str(path), None, "file not found"
-        elif (size := path.stat().st_size) > MAX_BYTES:
-            yield str(path), None, f"too large ({size:,} bytes; the limit is {MAX_BYTES:,})"
-        else:
-            yield str(path), path.read_bytes(), None
-
-
-def _zip_members(path: Path) -> Iterator[tuple[str, bytes | None, str | None]]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield str(path), None, f"not a readable zip file ({exc})"
-        return
-    with archive:
-        members = [m for m in archive.infolist() if not m.is_dir() and m.filename.endswith(".json")]
-        if len(members) > MAX_ZIP_MEMBERS:
-            yield str(path), None, f"holds {len(members):,} files; the limit is {MAX_ZIP_MEMBERS:,}"
-            return
-        for member in members:
-            name = f"{path}!{member.filename}"
-            if member.file_size > MAX_BYTES:
-                yield (
-                    name,
-                    None,
-                    f"too large ({member.file_size:,} bytes; the limit is {MAX_BYTES:,})",
-                )
-                continue
-            try:
-                yield name, archive.read(member), None
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                yield name, None, f"cannot be read from the zip file ({exc})"
 
 
 @contextlib.contextmanager
