@@ -28,7 +28,14 @@ import pytest
 
 from coursekit import load_course
 from coursekit.intake import Limits, record_sources
-from coursekit.records import MAX_BYTES, LearnerRecord, export_record, parse_record, record_json
+from coursekit.records import (
+    MAX_ATTEMPTS,
+    MAX_BYTES,
+    LearnerRecord,
+    export_record,
+    parse_record,
+    record_json,
+)
 from coursekit.store import SQLiteStore
 
 pytestmark = pytest.mark.skipif(
@@ -249,8 +256,9 @@ def full_overlap_zip(count: int, size: int) -> bytes:
 
 
 def largest_records(count: int) -> list[bytes]:
-    """``count`` valid records of different learners, each nearly MAX_BYTES of attempts
-    (the shape that costs the report the most memory per byte)."""
+    """``count`` valid records of different learners, each nearly MAX_BYTES: as many attempts
+    as a record may hold (the shape that costs the report the most memory per byte), the
+    rest long reflections."""
     module, question = COURSE.all_checkpoints()[0]
     attempt = {
         "checkpoint": question.id,
@@ -258,15 +266,17 @@ def largest_records(count: int) -> list[bytes]:
         "correct": True,
         "at": "2020-02-05T08:00:00Z",
     }
-    n = (MAX_BYTES - 4096) // (len(json.dumps(attempt, separators=(",", ":"))) + 1)
+    room = MAX_BYTES - 4096 - MAX_ATTEMPTS * (len(json.dumps(attempt, separators=(",", ":"))) + 1)
+    reflection = {"reflection": "r", "text": "x" * 200_000, "updated_at": "2020-02-05T08:00:00Z"}
+    reflections = [{**reflection, "reflection": f"r{i}"} for i in range(room // (200_000 + 80))]
     modules = [
         {
             "module": module,
             "read_at": None,
-            "attempts": [attempt] * min(10_000, n - i),
-            "reflections": [],
-        }
-        for i in range(0, n, 10_000)
+            "attempts": [attempt] * MAX_ATTEMPTS,
+            "reflections": reflections[:100],
+        },
+        {"module": "m2", "read_at": None, "attempts": [], "reflections": reflections[100:]},
     ]
     body = {
         "schema": "coursekit.learner-record",

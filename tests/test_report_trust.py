@@ -478,3 +478,22 @@ def test_defect4_an_imported_record_is_graded_from_the_key_on_the_way_in(
     store = SQLiteStore(tmp_path / "home" / "learner.sqlite3")
     assert [(a.answer, a.correct) for a in store.attempts("甲")] == [("胡说", False)]
     store.close()
+
+
+def test_defect6_a_record_of_absurdly_many_attempts_is_refused_before_it_costs_memory(
+    tmp_path: Path,
+) -> None:
+    _module, fill = FILL
+    body = json.loads(record_json(record_of("甲")))
+    attempt = {
+        "checkpoint": fill.id,
+        "answer": "一",
+        "correct": False,
+        "at": "2020-02-05T08:00:00+00:00",
+    }
+    for i in range(3):
+        body["modules"][i]["attempts"] = [attempt] * 2_000
+    path = write(tmp_path / "records", "many.json", reseal(body))
+    result = report(tmp_path / "records", tmp_path / "report")
+    assert result.exit_code == 0, result.output
+    assert f"skipped {path}: holds 6,000 attempts; a record holds at most 5,000" in result.output

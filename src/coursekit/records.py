@@ -67,6 +67,9 @@ SCHEMA = "coursekit.learner-record"
 SCHEMA_VERSION = 1
 MAX_BYTES = 8 * 1024 * 1024  # a whole course of long reflections stays far below this
 MAX_TEXT = 200_000
+# Far above any real study (85 checkpoints, a few tries each), far below what 8 MiB can hold:
+# each attempt costs the report about 0.5 KB of memory, so this bounds a record's cost too.
+MAX_ATTEMPTS = 5_000
 # Learners' clocks drift; a time this far ahead of the reader's clock is still taken.
 CLOCK_SKEW = dt.timedelta(minutes=10)
 
@@ -132,7 +135,7 @@ class RecordReflection(_Frozen):
 class RecordModule(_Frozen):
     module: str = Field(min_length=1, max_length=80)
     read_at: Timestamp | None = None
-    attempts: list[RecordAttempt] = Field(default_factory=list, max_length=10_000)
+    attempts: list[RecordAttempt] = Field(default_factory=list, max_length=MAX_ATTEMPTS)
     reflections: list[RecordReflection] = Field(default_factory=list, max_length=100)
 
 
@@ -292,6 +295,11 @@ def parse_record(
         raise RecordInvalid(source, _reason(exc)) from None
     if _seal(record) != record.checksum:
         raise RecordInvalid(source, "checksum does not match: the file was changed after export")
+    attempts = sum(len(m.attempts) for m in record.modules)
+    if attempts > MAX_ATTEMPTS:
+        raise RecordInvalid(
+            source, f"holds {attempts:,} attempts; a record holds at most {MAX_ATTEMPTS:,}"
+        )
     _check_times(record, source, now or dt.datetime.now(dt.timezone.utc))
     if course is not None and record.course.id != course.id:
         raise RecordInvalid(
