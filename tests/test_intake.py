@@ -23,6 +23,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,6 +142,13 @@ def learners(out: Path) -> set[str]:
 
 
 # --- building the files --------------------------------------------------------------------------
+
+
+def resealed(body: dict[str, Any]) -> bytes:
+    """A record edited by hand and sealed again, as anyone can: the seal is an unkeyed sha256."""
+    body = {k: v for k, v in body.items() if k != "checksum"}
+    digest = hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+    return record_json({**body, "checksum": "sha256:" + digest.hexdigest()}).encode("utf-8")
 
 
 def record(learner: str) -> bytes:
@@ -576,6 +584,14 @@ def test_defect6_hostile_folder_within_500_mb_and_30_s(
     bom = b"\xef\xbb\xbf" + record("李四")
     (folder / "bom.json").write_bytes(bom)
     (folder / "loop").symlink_to(folder)
+    # A record claiming every answer right, sealed again; and 王五's record renamed to 赵六,
+    # dated in 2099 so that "the newest record wins" would have picked it.
+    forged = json.loads(record("孙八"))
+    forged["modules"][0]["attempts"][0]["correct"] = True
+    (folder / "forged.json").write_bytes(resealed(forged))
+    impostor = json.loads(record("王五"))
+    impostor |= {"learner": "赵六", "last_activity": "2099-01-01T00:00:00+00:00"}
+    (folder / "impostor.json").write_bytes(resealed(impostor))
 
     run, out = report(tmp_path, folder)
 
@@ -589,11 +605,21 @@ def test_defect6_hostile_folder_within_500_mb_and_30_s(
         str(folder / "x.json"): "not a regular file (a named pipe)",
         str(folder / "zero.json"): "not a regular file (a device)",
         str(folder / "loop"): "a link to a folder; not followed",
+        str(
+            folder / "impostor.json"
+        ): "field last_activity: 2099-01-01T00:00:00+00:00 is in the future",
     }
     rows = skipped_rows(out)
     for name, reason in bad.items():
         assert run.skipped(name, reason), name
         assert rows[name].startswith(reason)
-    assert GOOD | {"李四"} <= learners(out)
+    assert GOOD | {"李四", "孙八"} <= learners(out)
+    with (out / "completion.csv").open(encoding="utf-8-sig", newline="") as f:
+        right = {
+            row["learner"]: int(row["correct"])
+            for row in csv.DictReader(f)
+            if row["correct"] != "0"
+        }
+    assert right == {}  # 甲 is wrong for everyone, whatever a record says
     assert run.seconds < SECONDS
     assert run.peak_mb < MEMORY_MB, f"peak {run.peak_mb:.0f} MB"
