@@ -107,7 +107,7 @@ def test_an_unsupported_url_is_a_store_error() -> None:
 
 def test_a_store_that_cannot_be_opened_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "taken").mkdir()
-    with pytest.raises(StoreError, match="cannot open the learner store"):
+    with pytest.raises(StoreError, match=r"Cannot open the learner store: .*taken, where the"):
         SQLiteStore(tmp_path / "taken")
 
 

@@ -7,6 +7,7 @@ the module and the cell, and the command line exits 1.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,33 @@ class RecordInvalid(CoursekitError):
 
 
 class StoreError(CoursekitError):
-    """The learner store cannot be opened or written."""
+    """The learner store cannot be opened, read or written.
+
+    ``kind`` names the fault (``"full"``, ``"readonly"``, ``"corrupt"``,
+    ``"newer"``, ``"empty"``, ...), ``path`` the store and ``detail`` the
+    underlying error's own words; the exception that caused it is chained as
+    ``__cause__``. :meth:`reason` says why in words a learner understands,
+    in the catalogue's languages; the message holds them all, Chinese first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "other",
+        path: str | None = None,
+        detail: str | None = None,
+        reasons: Mapping[str, str] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.path = path
+        self.detail = detail
+        self.reasons = dict(reasons or {})
+        super().__init__(message)
+
+    def reason(self, lang: str) -> str:
+        """Why, in ``lang`` (the whole message if the error carries no reasons)."""
+        return self.reasons.get(lang) or str(self)
 
 
 class BuildError(CoursekitError):

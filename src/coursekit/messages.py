@@ -96,6 +96,45 @@ _ZH: Final[dict[str, str]] = {
     "reflection.saved_at": "已于 {time} 保存。",
     "reflection.unsaved": "有尚未保存的修改……",
     "reflection.not_saved": "尚未保存。",
+    # learner store faults (what a learner reads when the store fails)
+    "store.failed": "无法{doing}学习记录库 {path}：{reason}",
+    "store.failed_here": "无法{doing}学习记录库：{reason}",
+    "store.doing.open": "打开",
+    "store.doing.read": "读取",
+    "store.doing.write": "写入",
+    "store.doing.close": "关闭",
+    "store.cause": "{reason}（{detail}）",
+    "store.reason.full": "磁盘空间已满，学习记录库无法再写入",
+    "store.reason.readonly": "学习记录库或它所在的文件夹是只读的，无法写入",
+    "store.reason.corrupt": "学习记录库文件已损坏",
+    "store.reason.notadb": "这个文件不是学习记录库，或已严重损坏",
+    "store.reason.ioerr": "读写磁盘时出错",
+    "store.reason.cantopen": "学习记录库文件无法打开",
+    "store.reason.busy": "学习记录库被其他程序长时间占用",
+    "store.reason.notfile": "学习记录库的位置 {path} 不是一个普通文件",
+    "store.reason.empty": (
+        "学习记录库文件 {path} 是空的（0 字节），原有记录可能已经丢失。"
+        "请把这个文件移走，再重新运行本页；如果导出过学习记录，可以再导入"
+    ),
+    "store.reason.newer": (
+        "这个学习记录库由较新版本的 coursekit 创建（库版本 {store_version}，"
+        "本程序支持 {code_version}），请升级 coursekit 后再使用"
+    ),
+    "store.reason.other": "学习记录库出错",
+    "store.reason.folder": "无法建立学习记录库所在的文件夹",
+    "store.unsaved": "未保存：{reason}。内容仍保留在本页，学习记录库恢复后会自动保存。",
+    "store.saved_again": "此前未保存的内容现已保存。",
+    "store.waiting": "（另有 {n} 项尚未保存）",
+    "store.unreadable": "无法读取此前的学习记录：{reason}。",
+    "store.retry": "重新保存",
+    "store.retry_tip": "把未保存的内容再保存一次",
+    "store.learner_unsaved": "学员：{name}。{problem}",
+    "store.export_unsaved": "其中 {n} 项尚未存入学习记录库，已一并导出。",
+    "store.export_partial": (
+        "学习记录库无法读取（{reason}），导出的记录只含本页中尚未保存的 {n} 项。"
+    ),
+    "store.export_failed": "无法导出学习记录：{reason}。",
+    "store.import_unsaved": "{file} 中的学习记录尚未导入。{problem}",
     # learner, progress
     "learner.name": "姓名",
     "learner.placeholder": "请输入你的姓名",
@@ -275,6 +314,49 @@ _EN: Final[dict[str, str]] = {
     "reflection.saved_at": "Saved at {time}.",
     "reflection.unsaved": "Unsaved changes…",
     "reflection.not_saved": "Not saved yet.",
+    # learner store faults (what a learner reads when the store fails)
+    "store.failed": "Cannot {doing} the learner store {path}: {reason}",
+    "store.failed_here": "Cannot {doing} the learner store: {reason}",
+    "store.doing.open": "open",
+    "store.doing.read": "read",
+    "store.doing.write": "write to",
+    "store.doing.close": "close",
+    "store.cause": "{reason} ({detail})",
+    "store.reason.full": "the disk is full, so the learner store cannot take more",
+    "store.reason.readonly": "the learner store or its folder is read-only",
+    "store.reason.corrupt": "the learner store file is damaged",
+    "store.reason.notadb": "the file is not a learner store, or it is badly damaged",
+    "store.reason.ioerr": "the disk could not be read or written",
+    "store.reason.cantopen": "the learner store file cannot be opened",
+    "store.reason.busy": "another program kept the learner store locked for too long",
+    "store.reason.notfile": "{path}, where the learner store belongs, is not a regular file",
+    "store.reason.empty": (
+        "the learner store file {path} is empty (0 bytes), so its records may be lost. "
+        "Move the file away and run this page again; import your record if you exported one"
+    ),
+    "store.reason.newer": (
+        "this learner store was made by a newer coursekit (store version {store_version}, "
+        "this program supports {code_version}); upgrade coursekit to use it"
+    ),
+    "store.reason.other": "the learner store failed",
+    "store.reason.folder": "the folder for the learner store cannot be made",
+    "store.unsaved": (
+        "Not saved: {reason}. Your work stays on this page and is saved once the learner "
+        "store works again."
+    ),
+    "store.saved_again": "What was not saved before is saved now.",
+    "store.waiting": " ({n} more not saved yet)",
+    "store.unreadable": "Your earlier work cannot be read: {reason}.",
+    "store.retry": "Save again",
+    "store.retry_tip": "Try again to save what was not saved",
+    "store.learner_unsaved": "Learner: {name}. {problem}",
+    "store.export_unsaved": "{n} items not yet in the learner store are included.",
+    "store.export_partial": (
+        "The learner store cannot be read ({reason}); the record holds only the {n} unsaved "
+        "items on this page."
+    ),
+    "store.export_failed": "Cannot export your record: {reason}.",
+    "store.import_unsaved": "The record in {file} is not imported yet. {problem}",
     "learner.name": "Name",
     "learner.placeholder": "Type your name",
     "learner.start": "Start",

@@ -14,6 +14,13 @@ What it holds
 
 The widgets talk to the :class:`LearnerStore` protocol only, so a store on a
 database server (a URL for :func:`open_store`) can replace SQLite later.
+
+When it fails
+    every fault is a :class:`~coursekit.errors.StoreError` that names the real
+    cause in words a learner understands (:mod:`coursekit.store.faults`). A
+    store file truncated to 0 bytes, a damaged page and a store written by a
+    newer coursekit are refused on opening. In a kernel the widgets use a
+    :class:`ReopeningStore`, which tries again on every use until it opens.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 
 from coursekit.errors import StoreError
 from coursekit.store.base import LearnerStore
+from coursekit.store.reopening import ReopeningStore
 from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
 from coursekit.store.sqlite import SQLiteStore
 
@@ -31,6 +39,7 @@ __all__ = [
     "LearnerDump",
     "LearnerStore",
     "Read",
+    "ReopeningStore",
     "RestoreCounts",
     "SQLiteStore",
     "SavedReflection",

@@ -3,13 +3,24 @@
 Two kernels (or a kernel and ``coursekit`` on the command line) may write to
 the same file at the same time: every write takes SQLite's write lock with
 ``BEGIN IMMEDIATE`` and waits up to :data:`BUSY_TIMEOUT_MS` for it.
+
+Every failure is a :class:`~coursekit.errors.StoreError` that names its real
+cause (see :mod:`coursekit.store.faults`). Opening checks the file first: a new
+store is built aside and linked into place whole, so a store file of 0 bytes
+is a truncated one and is refused rather than silently started again; the
+pages pass ``PRAGMA quick_check``; and a store from a newer coursekit is
+refused with both schema versions named.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
+import stat
 import threading
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +29,8 @@ from typing import Any
 
 from coursekit.errors import StoreError
 from coursekit.session import Answer, now
-from coursekit.store.migrations import Migrations
+from coursekit.store.faults import Doing, from_os, from_sqlite, store_error
+from coursekit.store.migrations import Migrations, SchemaTooNew, rollback
 from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
 
 __all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "SQLiteStore"]
@@ -66,9 +78,10 @@ def _where(**filters: str | None) -> tuple[str, list[str]]:
 class SQLiteStore:
     """A :class:`~coursekit.store.LearnerStore` in one SQLite file (or in memory).
 
-    Construct it from a ``path`` (the folder is created), an open ``conn``, or
-    ``memory=True``. Opening applies any pending migrations. The object may be
-    shared between threads (a debounced autosave runs on a timer thread).
+    Construct it from a ``path`` (the folder and a new store are created), an
+    open ``conn``, or ``memory=True``. Opening checks the pages and applies
+    any pending migrations. The object may be shared between threads (a
+    debounced autosave runs on a timer thread).
     """
 
     def __init__(
@@ -82,36 +95,65 @@ class SQLiteStore:
             raise ValueError("give exactly one of path, conn or memory=True")
         self.path = Path(path) if path is not None else None
         self._lock = threading.RLock()
+        self._name = str(self.path) if self.path is not None else _file_of(conn)
+        where = self._where()
+        ours = conn is None
+        if conn is None:
+            conn = self._connect(self.path)
         try:
-            if conn is None:
-                conn = self._connect(self.path)
             conn.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _check_pages(conn, where)
             if self.path is not None:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-            self.conn = conn
             MIGRATIONS.apply(conn)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the learner store {self._where()}: {exc}") from exc
+        except BaseException as exc:
+            if ours:
+                conn.close()
+            if isinstance(exc, SchemaTooNew):
+                raise store_error(
+                    "open",
+                    where,
+                    "newer",
+                    store_version=exc.store_version,
+                    code_version=exc.code_version,
+                ) from exc
+            if isinstance(exc, sqlite3.Error):
+                raise from_sqlite("open", where, exc) from exc
+            raise
+        self.conn = conn
 
     @staticmethod
     def _connect(path: Path | None) -> sqlite3.Connection:
         if path is None:
             return sqlite3.connect(":memory:", check_same_thread=False)
+        where = str(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(
-                f"cannot create the folder for the learner store {path}: {exc}"
-            ) from exc
-        return sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            raise from_os("open", where, exc, making_folder=True) from exc
+        try:
+            if not os.path.lexists(path):
+                _create(path)
+            _check_file(path)
+            # mode=rw: never create here, so a store deleted meanwhile is an error, not a new store
+            return sqlite3.connect(
+                _uri(path, "rw"),
+                uri=True,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+        except OSError as exc:
+            raise from_os("open", where, exc) from exc
+        except sqlite3.Error as exc:
+            raise from_sqlite("open", where, exc) from exc
 
     def _where(self) -> str:
-        return str(self.path) if self.path is not None else "(in memory)"
+        return self._name
 
-    def _error(self, doing: str, exc: Exception) -> StoreError:
-        return StoreError(f"cannot {doing} the learner store {self._where()}: {exc}")
+    def _error(self, doing: Doing, exc: sqlite3.Error) -> StoreError:
+        return from_sqlite(doing, self._where(), exc)
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self._where()})"
@@ -120,25 +162,18 @@ class SQLiteStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; any failure rolls back and names the error that caused it."""
         with self._lock:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(
-                    f"cannot write to the learner store {self._where()}: {exc}"
-                ) from exc
-            try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self.conn.execute("ROLLBACK")
-                raise StoreError(
-                    f"cannot write to the learner store {self._where()}: {exc}"
-                ) from exc
+                rollback(self.conn)
+                raise self._error("write", exc) from exc
+            except BaseException:
+                rollback(self.conn)
+                raise
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -149,7 +184,10 @@ class SQLiteStore:
 
     def close(self) -> None:
         with self._lock:
-            self.conn.close()
+            try:
+                self.conn.close()
+            except sqlite3.Error as exc:
+                raise self._error("close", exc) from exc
 
     # -- learners ------------------------------------------------------------------------
 
@@ -243,11 +281,26 @@ class SQLiteStore:
             learner=learner, course_id=course_id, module=module, checkpoint_id=checkpoint_id
         )
         rows = self._query(
-            "SELECT learner, course_id, module, checkpoint_id, answer, correct, at"
+            "SELECT learner, course_id, module, checkpoint_id, answer, correct, at, id"
             f" FROM attempts WHERE {clause} ORDER BY course_id, module, at, id",
             params,
         )
-        return [Attempt(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]), r[6]) for r in rows]
+        return [
+            Attempt(r[0], r[1], r[2], r[3], self._answer(r[4], r[7]), bool(r[5]), r[6])
+            for r in rows
+        ]
+
+    def _answer(self, stored: object, row_id: int) -> Answer:
+        """The stored answer; a damaged one is a store fault, not a bare ``JSONDecodeError``."""
+        try:
+            if not isinstance(stored, str):
+                raise TypeError(f"a {type(stored).__name__}, not text")
+            answer: Answer = json.loads(stored)
+        except (TypeError, ValueError) as exc:
+            raise store_error(
+                "read", self._where(), "corrupt", detail=f"attempt {row_id}: {exc}"
+            ) from exc
+        return answer
 
     # -- reflections ------------------------------------------------------------------------------
 
@@ -362,3 +415,74 @@ class SQLiteStore:
             for s in dump.reflections:
                 reflections += self._upsert_reflection(c, s, only_if_later=True)
         return RestoreCounts(reads, attempts, reflections)
+
+
+# -- opening a file ------------------------------------------------------------------------
+
+
+def _file_of(conn: sqlite3.Connection | None) -> str:
+    """The file behind a connection, for messages; ``(in memory)`` when there is none."""
+    try:
+        rows = conn.execute("PRAGMA database_list").fetchall() if conn is not None else []
+    except sqlite3.Error:
+        rows = []
+    return next((str(r[2]) for r in rows if r[1] == "main" and r[2]), "(in memory)")
+
+
+def _uri(path: Path, mode: str) -> str:
+    return f"file:{urllib.parse.quote(os.fspath(path.absolute()))}?mode={mode}"
+
+
+def _create(path: Path) -> None:
+    """Build a new store beside ``path`` and link it into place whole.
+
+    A store file therefore never exists with 0 bytes while it is being made,
+    and of two kernels creating the same store at once, one wins and the
+    other opens its store.
+    """
+    aside = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.new")
+    try:
+        conn = sqlite3.connect(aside, isolation_level=None)
+        try:
+            MIGRATIONS.apply(conn)
+        finally:
+            conn.close()
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another kernel made it first: use theirs
+        except OSError:
+            # No hard links on this file system: move it, unless a store appeared meanwhile.
+            if not os.path.lexists(path):
+                os.replace(aside, path)
+    except sqlite3.Error as exc:
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise store_error("open", str(path), "readonly", detail=str(exc)) from exc
+        raise
+    finally:
+        for leftover in (aside, aside.with_name(aside.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not a store file: a folder, a device, or a store truncated to 0 bytes.
+
+    A 0-byte file with a write-ahead log beside it is a store whose pages are
+    all still in the log, and SQLite reads them from there.
+    """
+    where = str(path)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise store_error("open", where, "notfile")
+    if info.st_size == 0:
+        wal = path.with_name(path.name + "-wal")
+        if not (wal.is_file() and wal.stat().st_size > 0):
+            raise store_error("open", where, "empty")
+
+
+def _check_pages(conn: sqlite3.Connection, where: str) -> None:
+    """``PRAGMA quick_check``: a damaged page is refused on opening, not met later."""
+    rows = conn.execute("PRAGMA quick_check").fetchall()
+    if rows != [("ok",)]:
+        problems = " ".join(str(r[0]) for r in rows[:3]).replace("\n", " ")
+        raise store_error("open", where, "corrupt", detail=problems[:300])

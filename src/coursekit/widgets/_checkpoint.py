@@ -8,10 +8,11 @@ from html import escape
 
 import ipywidgets as w
 
+from coursekit.errors import StoreError
 from coursekit.messages import msg
 from coursekit.model import Checkpoint as Question
 from coursekit.model import Course
-from coursekit.session import answer_text, clock_time, grade, is_answered
+from coursekit.session import answer_text, clock_time, grade, is_answered, now
 from coursekit.static import (
     Variant,
     checkpoint_html,
@@ -22,6 +23,7 @@ from coursekit.store import Attempt, LearnerStore
 from coursekit.text import emphasis_html
 from coursekit.widgets._common import StaticRenderings
 from coursekit.widgets._inputs import make_input
+from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
 __all__ = ["Checkpoint", "CheckpointSet", "CheckpointSettings"]
@@ -55,7 +57,9 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
 
     After a restart the last answer and its feedback come back from the store.
     ``module_id`` is the module the question is shown with (for course-level
-    exercises, the notice module).
+    exercises, the notice module). When the store refuses an answer, the
+    learner still gets the feedback; ``status`` says "未保存" and why, the
+    answer waits in memory, and "save again" (or any later save) stores it.
     """
 
     def __init__(
@@ -94,6 +98,14 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         )
         self.feedback = w.HTML("")
         self.count = w.Label("")
+        self.status = w.Label("")
+        self.retry = w.Button(
+            description=msg(lang, "store.retry"),
+            tooltip=msg(lang, "store.retry_tip"),
+            icon="refresh",
+            layout=w.Layout(display="none"),
+        )
+        self._saving = self.ctx.saving()
         super().__init__(
             [
                 self.prompt,
@@ -101,10 +113,12 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
                 w.HBox([self.submit, self.reveal]),
                 self.feedback,
                 self.count,
+                w.HBox([self.status, self.retry]),
             ]
         )
         self.submit.on_click(lambda _: self.check())
         self.reveal.on_click(lambda _: self.show_answer())
+        self.retry.on_click(lambda _: self.save_again())
         self.ctx.on_learner(self._restore)
 
     # -- what the learner does -----------------------------------------------------------
@@ -119,19 +133,47 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         if not is_answered(self.question, answer):
             self._say([msg(lang, "checkpoint.incomplete")])
             return
-        attempt = self.ctx.store.add_attempt(
+        attempt = Attempt(
             self.ctx.learner,
             self.ctx.course.id,
             self.module_id,
             self.question.id,
             answer,
             grade(self.question, answer),
+            now(),
         )
         self.attempts.append(attempt)
         self._verdict(attempt)
+        self._saving.save(
+            lambda store: store.add_attempt(
+                attempt.learner,
+                attempt.course_id,
+                attempt.module,
+                attempt.checkpoint_id,
+                attempt.answer,
+                attempt.correct,
+                at=attempt.at,
+            ),
+            self._saved,
+            self._refused,
+        )
         self.ctx.session.touch()
         for listener in self._listeners:
             listener(self)
+
+    def save_again(self) -> None:
+        """Try again to store the answers the store refused."""
+        self._saving.retry()
+        self.ctx.session.touch()
+
+    def _saved(self, _: object, recovered: bool) -> None:
+        self.retry.layout.display = "none"
+        if recovered:
+            self.status.value = msg(self.ctx.lang, "store.saved_again")
+
+    def _refused(self, error: StoreError) -> None:
+        self.status.value = unsaved_text(self.ctx.lang, error)
+        self.retry.layout.display = None
 
     def show_answer(self) -> None:
         """Show the answer, explanation and evidence, once enough attempts were made."""
@@ -206,11 +248,19 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
 
     def _restore(self) -> None:
         learner = self.ctx.learner
-        self.attempts = (
-            self.ctx.store.attempts(learner, self.ctx.course.id, self.module_id, self.question.id)
-            if learner
-            else []
-        )
+        if self._saving.waiting == 0:
+            self.status.value = ""
+        try:
+            self.attempts = (
+                self.ctx.store.attempts(
+                    learner, self.ctx.course.id, self.module_id, self.question.id
+                )
+                if learner
+                else []
+            )
+        except StoreError as exc:
+            self.attempts = []
+            self.status.value = unreadable_text(self.ctx.lang, exc)
         self.input.set_disabled(not learner)
         self.submit.disabled = not learner
         if self.attempts:

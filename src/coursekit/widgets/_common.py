@@ -8,7 +8,7 @@ from typing import Any
 from coursekit.content import load_course
 from coursekit.model import Course
 from coursekit.static import VARIANTS, Variant
-from coursekit.store import LearnerStore, default_path, open_store
+from coursekit.store import LearnerStore, ReopeningStore, default_path
 
 __all__ = [
     "TRAINER_MIME",
@@ -39,13 +39,16 @@ def default_course() -> Course:
 
 
 def default_store() -> LearnerStore:
-    """The store at :func:`coursekit.store.default_path`, opened once per path and kernel.
+    """The store at :func:`coursekit.store.default_path`, one per path and kernel.
 
-    The path is looked up on every call, so a changed ``COURSEKIT_HOME`` takes effect.
+    The path is looked up on every call, so a changed ``COURSEKIT_HOME`` takes
+    effect. The store opens on first use; one that cannot be opened raises its
+    :class:`~coursekit.errors.StoreError` on each use until it opens, so a
+    module page still shows, says why nothing is saved, and saves once it can.
     """
     path = default_path()
     if path not in _stores:
-        _stores[path] = open_store(path)
+        _stores[path] = ReopeningStore(path)
     return _stores[path]
 
 

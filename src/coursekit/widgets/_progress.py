@@ -6,13 +6,15 @@ from html import escape
 
 import ipywidgets as w
 
+from coursekit.errors import StoreError
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.session import ModuleStatus, course_status, module_status
 from coursekit.static import Variant
 from coursekit.store import LearnerStore
 from coursekit.widgets._common import StaticRenderings
-from coursekit.widgets._session import LearnerSession, make_context
+from coursekit.widgets._saving import unreadable_text
+from coursekit.widgets._session import Context, LearnerSession, make_context
 
 __all__ = ["CourseProgress", "ModuleProgress"]
 
@@ -29,6 +31,12 @@ def _line(status: ModuleStatus, lang: str) -> str:
         written=status.written,
         reflections=status.reflections,
     )
+
+
+def _waiting(ctx: Context) -> str:
+    """A note on work the store has not taken yet, which the counts leave out."""
+    n = ctx.session.saving.waiting_for(ctx.store)
+    return msg(ctx.lang, "store.waiting", n=n) if n else ""
 
 
 class ModuleProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -62,11 +70,17 @@ class ModuleProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
             self.bar.value = 0
             self.line.value = msg(self.ctx.lang, "learner.needed")
             return
-        status = module_status(self.ctx.course, self.module_id, self.ctx.store, self.ctx.learner)
+        try:
+            status = module_status(
+                self.ctx.course, self.module_id, self.ctx.store, self.ctx.learner
+            )
+        except StoreError as exc:
+            self.line.value = unreadable_text(self.ctx.lang, exc)
+            return
         self.status = status
         self.bar.max = status.steps
         self.bar.value = status.done
-        self.line.value = _line(status, self.ctx.lang)
+        self.line.value = _line(status, self.ctx.lang) + _waiting(self.ctx)
 
     def static_html(self, variant: Variant) -> str:
         course, lang = self.ctx.course, self.ctx.lang
@@ -105,7 +119,11 @@ class CourseProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
             self.table.value = f"<p>{escape(msg(lang, 'learner.needed'))}</p>"
             self.bar.value = 0
             return
-        statuses = course_status(self.ctx.course, self.ctx.store, self.ctx.learner)
+        try:
+            statuses = course_status(self.ctx.course, self.ctx.store, self.ctx.learner)
+        except StoreError as exc:
+            self.table.value = f"<p>{escape(unreadable_text(lang, exc))}</p>"
+            return
         self.statuses = statuses
         head = "".join(
             f'<th scope="col">{escape(msg(lang, key))}</th>'
@@ -125,7 +143,7 @@ class CourseProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
                 f"<td>{escape(read)}</td><td>{s.correct} / {s.checkpoints}</td>"
                 f"<td>{s.written} / {s.reflections}</td></tr>"
             )
-        caption = escape(msg(lang, "progress.course"))
+        caption = escape(msg(lang, "progress.course") + _waiting(self.ctx))
         self.table.value = (
             f'<table class="ck-progress-table"><caption>{caption}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

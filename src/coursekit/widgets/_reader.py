@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from coursekit.errors import StoreError
 from coursekit.messages import msg
 from coursekit.model import Course, Module
-from coursekit.session import clock_time
+from coursekit.session import clock_time, now
 from coursekit.static import Variant, paragraph_html, reader_header_html, reader_html, terms_in
 from coursekit.store import LearnerStore
 from coursekit.text import emphasis_html
 from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
 __all__ = ["FONT_SIZES", "Reader", "pages_of"]
@@ -47,7 +49,9 @@ class Reader(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is u
 
     The header card states the reading time and the rate it assumes. Glossary
     terms carry their definition on hover, and the "look up" list shows it on
-    click or by keyboard. "Done reading" is saved in the store with its time.
+    click or by keyboard. "Done reading" is saved in the store with its time;
+    when the store refuses it, the status says "未保存" and why, and the next
+    click (or any later save) stores it with the time of the first click.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class Reader(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is u
         self.pages = pages_of(course, self.module, page_paragraphs)
         self.page = 0
         self.font = _DEFAULT_FONT
+        self._saving = self.ctx.saving()
         lang = self.ctx.lang
 
         header = w.HTML(reader_header_html(course, self.module, lang))
@@ -156,15 +161,36 @@ class Reader(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is u
         if not self.ctx.learner:
             self.status.value = msg(self.ctx.lang, "learner.needed")
             return
-        done_at = self.ctx.store.mark_read(self.ctx.learner, self.ctx.course.id, self.module.id)
-        self.status.value = msg(self.ctx.lang, "reader.done_at", time=clock_time(done_at))
+        if self._saving.waiting:
+            self._saving.retry()  # this click is already waiting: try it again
+        else:
+            learner, course_id, at = self.ctx.learner, self.ctx.course.id, now()
+            self._saving.save(
+                lambda store: (learner, store.mark_read(learner, course_id, self.module.id, at)),
+                self._saved,
+                self._refused,
+            )
         self.ctx.session.touch()
+
+    def _saved(self, stored: tuple[str, str], recovered: bool) -> None:
+        learner, done_at = stored
+        if learner == self.ctx.learner:
+            self.status.value = msg(self.ctx.lang, "reader.done_at", time=clock_time(done_at))
+
+    def _refused(self, error: StoreError) -> None:
+        self.status.value = unsaved_text(self.ctx.lang, error)
 
     def _restore(self) -> None:
         learner = self.ctx.learner
-        done_at = (
-            self.ctx.store.read_at(learner, self.ctx.course.id, self.module.id) if learner else None
-        )
+        try:
+            done_at = (
+                self.ctx.store.read_at(learner, self.ctx.course.id, self.module.id)
+                if learner
+                else None
+            )
+        except StoreError as exc:
+            self.status.value = unreadable_text(self.ctx.lang, exc)
+            return
         self.status.value = (
             msg(self.ctx.lang, "reader.not_done")
             if done_at is None

@@ -14,7 +14,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from coursekit.errors import RecordInvalid
+from coursekit.errors import RecordInvalid, StoreError
 from coursekit.messages import msg
 from coursekit.records import (
     export_record,
@@ -26,8 +26,9 @@ from coursekit.records import (
 )
 from coursekit.session import clock_time, now
 from coursekit.static import Variant
-from coursekit.store import LearnerStore
+from coursekit.store import LearnerStore, RestoreCounts, SQLiteStore
 from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._saving import unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
 __all__ = ["RecordPanel"]
@@ -42,7 +43,12 @@ def _link(content: str, mime: str, filename: str, label: str) -> str:
 
 
 class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
-    """ "导出学习记录" and "导入我的学习记录" for the current learner."""
+    """ "导出学习记录" and "导入我的学习记录" for the current learner.
+
+    The export includes work the store has not taken yet, so a learner whose
+    store fails can still take everything away. An import the store refuses
+    waits in memory and is stored with the session's next save.
+    """
 
     def __init__(
         self,
@@ -66,6 +72,7 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
         )
         self.output = w.HTML("")
         self.status = w.HTML("", layout=w.Layout(min_height="1.5em"))
+        self._saving = self.ctx.saving()
         super().__init__(
             [
                 w.HTML(f"<h3>{escape(msg(lang, 'record.title'))}</h3>"),
@@ -84,10 +91,17 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
             self.status.value = escape(msg(lang, "record.no_learner"))
             return None
         course = self.ctx.course
-        record = export_record(course, self.ctx.store, learner)
+        try:
+            record, note = self._record(learner)
+        except StoreError as exc:
+            self.status.value = escape(msg(lang, "store.export_failed", reason=exc.reason(lang)))
+            self.output.value = ""
+            return None
         text = record_json(record)
         stem = f"coursekit-record-{course.id}-{learner}-{dt.date.today().isoformat()}"
         self.status.value = escape(msg(lang, "record.ready", time=clock_time(now())))
+        if note:
+            self.status.value += f"<br>{escape(note)}"
         self.output.value = (
             _link(text, "application/json", f"{stem}.json", msg(lang, "record.json"))
             + "<br>"
@@ -97,28 +111,64 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
         )
         return text
 
+    def _record(self, learner: str) -> tuple[dict[str, Any], str]:
+        """The record to export, with the work still waiting for the store; a note on that."""
+        lang, course, store = self.ctx.lang, self.ctx.course, self.ctx.store
+        waiting = self.ctx.session.saving
+        if not waiting.waiting_for(store):
+            return export_record(course, store, learner), ""
+        merged = SQLiteStore(memory=True)
+        try:
+            try:
+                merged.restore(store.dump(learner, course.id))
+                problem = None
+            except StoreError as exc:
+                problem = exc
+            n = waiting.replay(store, merged)
+            if problem is None:
+                note = msg(lang, "store.export_unsaved", n=n)
+            else:
+                note = msg(lang, "store.export_partial", reason=problem.reason(lang), n=n)
+            return export_record(course, merged, learner), note
+        finally:
+            merged.close()
+
     def import_bytes(self, data: bytes, name: str) -> bool:
-        """Check and restore a record file's bytes; the status says what happened."""
+        """Check and restore a record file's bytes; the status says what happened.
+
+        Returns whether the file was accepted: a record the store refuses for
+        now is accepted too, and waits in memory to be stored.
+        """
         lang = self.ctx.lang
         try:
             record = parse_record(data, name, self.ctx.course)
         except RecordInvalid as exc:
             self.status.value = escape(msg(lang, "record.refused", file=name, reason=exc.reason))
             return False
-        counts = import_record(self.ctx.store, record, self.ctx.course)
+        course = self.ctx.course
+
+        def saved(counts: RestoreCounts, recovered: bool) -> None:
+            said = msg(
+                lang,
+                "record.imported",
+                learner=record.learner,
+                reads=counts.reads,
+                attempts=counts.attempts,
+                reflections=counts.reflections,
+            )
+            retired = retired_items(record, course)
+            if retired:
+                said += " " + msg(lang, "record.retired", count=len(retired))
+            self.status.value = escape(said)
+
+        def refused(error: StoreError) -> None:
+            problem = unsaved_text(lang, error)
+            self.status.value = escape(
+                msg(lang, "store.import_unsaved", file=name, problem=problem)
+            )
+
+        self._saving.save(lambda store: import_record(store, record, course), saved, refused)
         self.ctx.session.touch()
-        said = msg(
-            lang,
-            "record.imported",
-            learner=record.learner,
-            reads=counts.reads,
-            attempts=counts.attempts,
-            reflections=counts.reflections,
-        )
-        retired = retired_items(record, self.ctx.course)
-        if retired:
-            said += " " + msg(lang, "record.retired", count=len(retired))
-        self.status.value = escape(said)
         return True
 
     def _uploaded(self) -> None:

@@ -9,14 +9,16 @@ from html import escape
 
 import ipywidgets as w
 
+from coursekit.errors import StoreError
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.model import Reflection as ReflectionPrompt
-from coursekit.session import clock_time
+from coursekit.session import clock_time, now
 from coursekit.static import Variant, reflection_html
-from coursekit.store import LearnerStore
+from coursekit.store import LearnerStore, SavedReflection
 from coursekit.text import count_cjk, count_words, emphasis_html
 from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
 __all__ = ["Debouncer", "Reflection"]
@@ -80,7 +82,9 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
 
     The text is saved ``autosave_seconds`` after the learner stops typing, and
     at once with "save". The count shows Chinese characters (and Latin words
-    when there are any) against the suggested minimum.
+    when there are any) against the suggested minimum. Text the store refuses
+    stays in the box and in memory, the status says "未保存" and why, and the
+    next save (by "save", autosave or another widget) stores it.
     """
 
     def __init__(
@@ -99,6 +103,7 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         self.module_id = module_id
         self.saved_text: str | None = None
         self._restoring = False
+        self._saving = self.ctx.saving()
         self.autosave = Debouncer(autosave_seconds, self.save)
         lang = self.ctx.lang
 
@@ -152,24 +157,39 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         if not self.ctx.learner:
             self.status.value = msg(self.ctx.lang, "learner.needed")
             return
-        text = self.text.value
-        saved = self.ctx.store.save_reflection(
-            self.ctx.learner, self.ctx.course.id, self.module_id, self.reflection.id, text
+        learner, course_id, text, at = self.ctx.learner, self.ctx.course.id, self.text.value, now()
+        self._saving.save(
+            lambda store: store.save_reflection(
+                learner, course_id, self.module_id, self.reflection.id, text, at=at
+            ),
+            self._saved,
+            self._refused,
         )
-        self.saved_text = text
+        self.ctx.session.touch()
+
+    def _saved(self, saved: SavedReflection, recovered: bool) -> None:
+        if saved.learner != self.ctx.learner:
+            return  # stored after the learner changed: the box shows someone else's text
+        self.saved_text = saved.text
         self.status.value = msg(
             self.ctx.lang, "reflection.saved_at", time=clock_time(saved.updated_at)
         )
-        self.ctx.session.touch()
+
+    def _refused(self, error: StoreError) -> None:
+        self.status.value = unsaved_text(self.ctx.lang, error)
 
     def _restore(self) -> None:
         self.autosave.cancel()
         learner = self.ctx.learner
-        saved = (
-            self.ctx.store.reflection(learner, self.ctx.course.id, self.reflection.id)
-            if learner
-            else None
-        )
+        problem = None
+        try:
+            saved = (
+                self.ctx.store.reflection(learner, self.ctx.course.id, self.reflection.id)
+                if learner
+                else None
+            )
+        except StoreError as exc:
+            saved, problem = None, unreadable_text(self.ctx.lang, exc)
         self._restoring = True
         try:
             self.text.value = saved.text if saved else ""
@@ -180,6 +200,8 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         self._count()
         if not learner:
             self.status.value = msg(self.ctx.lang, "learner.needed")
+        elif problem is not None:
+            self.status.value = problem
         elif saved is None:
             self.status.value = msg(self.ctx.lang, "reflection.not_saved")
         else:

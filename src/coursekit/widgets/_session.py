@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import ipywidgets as w
 from traitlets import Int, Unicode
 
+from coursekit.errors import StoreError
 from coursekit.messages import Lang, check_lang, msg
 from coursekit.model import Course
 from coursekit.static import Variant
 from coursekit.store import LearnerStore
 from coursekit.widgets._common import StaticRenderings, default_course, default_store
+from coursekit.widgets._saving import SaveQueue, SaveStatus, unreadable_text, unsaved_text
 
 __all__ = ["Context", "LearnerSession", "as_session", "make_context"]
 
@@ -22,7 +24,8 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
 
     ``learner`` starts as the given name, else the store's last learner, else
     empty (and the widgets wait). ``revision`` goes up whenever a widget saves
-    something, so that progress widgets know to refresh.
+    something, so that progress widgets know to refresh. ``saving`` holds the
+    writes of every widget of the session that the store has not taken yet.
     """
 
     learner = Unicode("")
@@ -33,6 +36,8 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
     ) -> None:
         self.lang = check_lang(lang)
         self.store = store if store is not None else default_store()
+        self.saving = SaveQueue()
+        self._saving = SaveStatus(self.saving, self.store)
         self.name = w.Text(
             description=msg(lang, "learner.name"),
             placeholder=msg(lang, "learner.placeholder"),
@@ -46,7 +51,11 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
             self.name.value = learner
             self.confirm()
         else:
-            remembered = self.store.last_learner()
+            try:
+                remembered = self.store.last_learner()
+            except StoreError as exc:
+                remembered = None
+                self.status.value = f"{unreadable_text(lang, exc)} {msg(lang, 'learner.ask')}"
             if remembered:
                 self.name.value = remembered
                 self._greet(remembered)
@@ -58,8 +67,24 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         if not name:
             self.status.value = msg(self.lang, "learner.empty")
             return
-        self.store.add_learner(name)
-        self._greet(name)
+
+        def saved(_: object, recovered: bool) -> None:
+            if self.learner == name:
+                self.status.value = msg(self.lang, "learner.hello", name=name)
+
+        def refused(error: StoreError) -> None:
+            self.status.value = msg(
+                self.lang,
+                "store.learner_unsaved",
+                name=name,
+                problem=unsaved_text(self.lang, error),
+            )
+
+        # The name is taken even when the store refuses it: the widgets keep the work in memory.
+        stored = self._saving.save(lambda s: s.add_learner(name), saved, refused)
+        self.learner = name
+        if stored:
+            self._greet(name)
 
     def _greet(self, name: str) -> None:
         self.status.value = msg(self.lang, "learner.hello", name=name)
@@ -101,6 +126,10 @@ class Context:
         """Call ``callback`` now and whenever the learner changes."""
         self.session.observe(lambda _change: callback(), names="learner")
         callback()
+
+    def saving(self) -> SaveStatus:
+        """A widget's own view of the session's writes (see :class:`SaveStatus`)."""
+        return SaveStatus(self.session.saving, self.store)
 
 
 def make_context(
