@@ -497,3 +497,15 @@ def test_defect6_a_record_of_absurdly_many_attempts_is_refused_before_it_costs_m
     result = report(tmp_path / "records", tmp_path / "report")
     assert result.exit_code == 0, result.output
     assert f"skipped {path}: holds 6,000 attempts; a record holds at most 5,000" in result.output
+
+
+def test_defect6_the_record_panel_takes_a_record_saved_with_a_bom(tmp_path: Path) -> None:
+    from coursekit.widgets import RecordPanel
+
+    module, fill = FILL
+    data = record_json(record_of("丙", answers=[(module, fill.id, "一", False)])).encode("utf-8")
+    store = SQLiteStore(memory=True)
+    panel = RecordPanel(COURSE, store, "丙")
+    assert panel.import_bytes(b"\xef\xbb\xbf" + data, "bing.json"), panel.status.value
+    assert [a.answer for a in store.attempts("丙")] == ["一"]
+    store.close()

@@ -15,6 +15,7 @@ from typing import Any
 import ipywidgets as w
 
 from coursekit.errors import RecordInvalid, StoreError
+from coursekit.intake import without_bom
 from coursekit.messages import msg
 from coursekit.records import (
     export_record,
@@ -141,7 +142,7 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
         """
         lang = self.ctx.lang
         try:
-            record = parse_record(data, name, self.ctx.course)
+            record = parse_record(without_bom(data), name, self.ctx.course)
         except RecordInvalid as exc:
             self.status.value = escape(msg(lang, "record.refused", file=name, reason=exc.reason))
             return False
