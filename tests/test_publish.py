@@ -215,7 +215,12 @@ def test_a_broken_module_keeps_its_previous_pages_and_the_rest_is_published(
     assert result.exit_code == 1, result.output
     assert "module a1: cell 5 raised RuntimeError: module a1 is broken on purpose" in result.output
     assert "1 module failed" in result.output
-    assert f"Open {(site / 'index.html').resolve()} in a browser" in result.output
+    index = (site / "index.html").resolve()
+    assert (
+        f"Published 1 of 2 modules in {index}; a1 kept the pages of the previous publish."
+        in result.output
+    )
+    assert "Open" not in result.output
     assert "Traceback" not in result.output
     # the rest is published ...
     assert "通知新增的一段说明文字" in (site / "handout" / "overview.html").read_text("utf-8")
@@ -241,6 +246,11 @@ def test_module_execution_error_carries_where_it_failed(
     [error] = summary.errors
     assert isinstance(error, ModuleExecutionError)
     assert (error.module, error.cell_index, error.ename) == ("overview", 5, "RuntimeError")
+    assert summary.failed == summary.unavailable == ["overview"]
+    assert summary.outcome() == (
+        f"Published 1 of 2 modules in {(tmp_path / 'site' / 'index.html').resolve()}; "
+        "overview got a 'not published yet' page."
+    )
     # First publish and the module failed: a placeholder page, marked in the index.
     index = (tmp_path / "site" / "index.html").read_text("utf-8")
     assert "本篇暂未生成" in index

@@ -12,6 +12,14 @@ start is retried; one that died is replaced. Kernels run with
 ``COURSEKIT_HOME`` pointing at a throwaway folder, so no learner's data can
 reach a handout. papermill and jupyter_client are imported only here, inside
 functions: the command line must stay fast.
+
+No kernel outlives the process that started it. jupyter_client starts each
+kernel in a session of its own, with ``JPY_PARENT_PID`` set, and ipykernel's
+parent poller ends it a second or so after that process is gone. On Linux a
+:class:`KernelSlot` kernel also asks for SIGKILL the moment its parent dies
+(``PR_SET_PDEATHSIG``, set by a short prelude that then execs the kernel), so a
+kernel still starting up cannot outlive it either. :meth:`KernelSlot.kill`
+ends one at once, from a signal handler.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ import hashlib
 import json
 import logging
 import os
+import signal
+import sys
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +48,8 @@ __all__ = [
     "cached_key",
     "code_digest",
     "execute_module",
+    "failed_path",
+    "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,6 +57,15 @@ PACKAGE = Path(__file__).parent
 START_ATTEMPTS = 3
 STARTUP_TIMEOUT = 60
 CELL_TIMEOUT = 600
+# Runs before a kernel on Linux: SIGKILL when the parent dies (PR_SET_PDEATHSIG = 1), then
+# exec the kernel's command line. No braces: jupyter_client formats kernel commands.
+DIE_WITH_PARENT = (
+    "import ctypes, os, sys; "
+    "ctypes.CDLL(None).prctl(1, 9, 0, 0, 0); "
+    "parent = os.environ.get('JPY_PARENT_PID'); "
+    "parent and os.getppid() != int(parent) and sys.exit(1); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
 
 
 @cache
@@ -70,6 +91,26 @@ def cache_key(course: Course, module_id: str, parameters: dict[str, Any]) -> str
     digest = hashlib.sha256(code_digest().encode())
     digest.update(content_hash(course, module_id, parameters, MODULE_TEMPLATE).encode())
     return digest.hexdigest()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` through a temporary file beside it: readers see the old text or the new.
+
+    The temporary file (``.NAME.tmp-PID``) is removed when writing fails, for
+    example on a full disk.
+    """
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def failed_path(out_path: Path) -> Path:
+    """Where a failed run of ``out_path`` is kept; papermill writes it while the run goes on."""
+    return out_path.with_suffix(".failed.ipynb")
 
 
 def cached_key(path: Path) -> str | None:
@@ -107,6 +148,7 @@ class KernelSlot:
         self.cwd = cwd
         self.log = log  # the kernel's stdout and stderr go here, not to the terminal
         self.km: Any = None
+        self.starting: Any = None  # the manager of a kernel being started, for kill()
         self.used = False
 
     def _start(self) -> Any:
@@ -115,13 +157,15 @@ class KernelSlot:
 
         error: Exception | None = None
         for attempt in range(1, START_ATTEMPTS + 1):
-            km = AsyncKernelManager(kernel_name=self.kernel_name)
+            km = self.starting = AsyncKernelManager(kernel_name=self.kernel_name)
             try:
+                _kernel_dies_with_parent(km)
                 with open(self.log or os.devnull, "ab") as sink:
                     run_sync(km.start_kernel)(
                         cwd=str(self.cwd) if self.cwd else None, stdout=sink, stderr=sink
                     )
                 self._run(km, "pass")
+                self.starting = None
                 return km
             except Exception as exc:  # any start failure is retried
                 error = exc
@@ -129,6 +173,7 @@ class KernelSlot:
                     "kernel %s failed to start (attempt %d): %s", self.kernel_name, attempt, exc
                 )
                 self._stop(km)
+                self.starting = None
                 time.sleep(0.5 * attempt)
         from coursekit.errors import BuildError
 
@@ -177,6 +222,49 @@ class KernelSlot:
             self._stop(self.km)
             self.km = None
 
+    def kill(self) -> None:
+        """Kill the kernel now and reap it: no asyncio, no messages, so safe in a signal handler.
+
+        :meth:`close` is the orderly way; this one is for a publish being stopped.
+        """
+        for km in (self.km, self.starting):
+            process = getattr(getattr(km, "provisioner", None), "process", None)
+            if process is not None and process.returncode is None:
+                _kill_kernel_process(process.pid)
+        self.km = self.starting = None
+
+
+def _kernel_dies_with_parent(km: Any) -> None:
+    """Start ``km``'s kernel through :data:`DIE_WITH_PARENT` (Linux only)."""
+    spec = km.kernel_spec
+    if not sys.platform.startswith("linux") or spec is None or not spec.argv:
+        return
+    argv = list(spec.argv)
+    # What jupyter_client does to the first word, which is no longer first.
+    major, minor = sys.version_info[:2]
+    if argv[0] in {"python", f"python{major}", f"python{major}.{minor}"}:
+        argv[0] = sys.executable
+    spec.argv = [sys.executable, "-c", DIE_WITH_PARENT, *argv]
+
+
+def _kill_kernel_process(pid: int) -> None:
+    # jupyter_client starts each kernel in a new session, so its process group is its own.
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGTERM)
+    except OSError:  # already gone
+        return
+    deadline = time.monotonic() + 5
+    while hasattr(os, "WNOHANG") and time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:  # reaped elsewhere, or not our child
+            return
+        time.sleep(0.02)
+
 
 def execute_module(
     module_id: str,
@@ -199,14 +287,14 @@ def execute_module(
 
     started = time.perf_counter()
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    failed_path = out_path.with_suffix(".failed.ipynb")
+    failed = failed_path(out_path)
     kwargs: dict[str, Any] = {}
     if slot is not None:
         kwargs["km"] = slot.acquire()
     try:
         nb = papermill.execute_notebook(
             str(MODULE_TEMPLATE),
-            str(failed_path),
+            str(failed),
             parameters=parameters,
             kernel_name=KERNEL_NAME,
             progress_bar=False,
@@ -234,9 +322,7 @@ def execute_module(
         "template": MODULE_TEMPLATE.name,
         "cache_key": key,
     }
-    tmp = out_path.with_suffix(".ipynb.tmp")
     text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(out_path)
-    failed_path.unlink(missing_ok=True)
+    write_atomic(out_path, text + "\n")
+    failed.unlink(missing_ok=True)
     return ExecutionOutcome(module_id, time.perf_counter() - started), nb
