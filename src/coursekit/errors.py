@@ -17,6 +17,7 @@ __all__ = [
     "CoursekitError",
     "ModuleExecutionError",
     "Problem",
+    "PublishStopped",
     "RecordInvalid",
     "StoreError",
 ]
@@ -111,3 +112,18 @@ class ModuleExecutionError(BuildError):
         self.ename = ename
         self.evalue = evalue
         super().__init__(f"module {module}: cell {cell_index} raised {ename}: {evalue}")
+
+
+class PublishStopped(BuildError):
+    """SIGINT or SIGTERM stopped the publish; nothing it started is left, the site is unchanged.
+
+    ``exit_code`` is 128 + the signal number, as a shell reports a process killed by it.
+    """
+
+    def __init__(self, signum: int, out: Path) -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        super().__init__(f"publish stopped by {how}; {out} was left as it was")

@@ -44,10 +44,10 @@ from typing import Any
 import click
 
 from coursekit.cli import course_argument, report_errors
-from coursekit.errors import BuildError, CoursekitError, ModuleExecutionError
+from coursekit.errors import BuildError, CoursekitError, ModuleExecutionError, PublishStopped
 from coursekit.model import Course
 
-__all__ = ["PublishStopped", "PublishSummary", "publish", "publish_command"]
+__all__ = ["PublishSummary", "publish", "publish_command"]
 
 MANIFEST = "site.json"
 WORKER_STOP_SECONDS = 10  # how long stopped workers get to kill their kernels before SIGKILL
@@ -110,19 +110,6 @@ class PublishSummary:
         if self.unavailable:
             parts.append(f"{', '.join(self.unavailable)} got a 'not published yet' page")
         return "; ".join(parts) + "."
-
-
-class PublishStopped(BuildError):
-    """SIGINT or SIGTERM stopped the publish; nothing it started is left, the site is unchanged.
-
-    ``exit_code`` is 128 + the signal number, as a shell reports a process killed by it.
-    """
-
-    def __init__(self, signum: int, out: Path) -> None:
-        self.signum = signum
-        self.exit_code = 128 + signum
-        how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        super().__init__(f"publish stopped by {how}; {out} was left as it was")
 
 
 def _sha256(data: bytes) -> str:
