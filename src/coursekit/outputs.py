@@ -1,0 +1,315 @@
+"""Output folders: a command writes only where it may, and replaces only what it wrote.
+
+Every command that writes a folder (``publish``, ``report``, ``ingest``,
+``build``) claims it first with :func:`claim`, before any work starts, and
+writes it with :meth:`Output.commit`. The folder keeps a manifest,
+:data:`MANIFEST`: the command that wrote it and the sha256 of every file it
+wrote. The rules:
+
+- A folder may be written when it is new, empty, or carries a manifest of the
+  same command. Any other folder is refused, with or without ``--force``.
+- The output is never an input (a course, a packet, a records folder), and
+  neither lies inside the other.
+- A commit replaces the files the old manifest lists; a listed file the new
+  set lacks is removed. Everything else in the folder (a publisher's
+  ``robots.txt``, ``CNAME`` or ``downloads/``, a user's notebook) stays, and
+  :attr:`Committed.kept` names it. A new file whose path a user's file holds
+  is refused, not overwritten.
+- A file the manifest lists but someone changed since is not overwritten
+  without ``force``; ``force`` only ever applies to files coursekit wrote.
+- The new folder is built beside the old one and swapped in by renaming, so a
+  reader sees the old folder or the new one, never a mix. The user's files are
+  carried over as hard links (copies across file systems).
+- A folder that cannot be written is refused in the first second, not after
+  the work.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coursekit.errors import CoursekitError
+
+__all__ = ["MANIFEST", "Committed", "Output", "OutputRefused", "claim", "sha256"]
+
+MANIFEST = ".coursekit-output.json"
+_FORMAT = "coursekit.output/1"
+
+
+class OutputRefused(CoursekitError):
+    """An output folder that the command may not write; nothing was written."""
+
+    exit_code = 2
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _read_manifest(out: Path) -> dict[str, Any] | None:
+    """The folder's manifest, or ``None`` when it has none that coursekit wrote."""
+    path = out / MANIFEST
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode) or path.stat().st_size > 16 * 1024 * 1024:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        return None
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        return None
+    return data
+
+
+def _inside(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def _user_entries(out: Path, owned: Iterable[str]) -> list[str]:
+    """Paths under ``out`` (files, links, empty folders) that the manifest does not list."""
+    owned = set(owned) | {MANIFEST}
+    found: list[str] = []
+    for root, dirs, files in os.walk(out):
+        rel_root = Path(root).relative_to(out)
+        for name in sorted(files):
+            rel = (rel_root / name).as_posix()
+            if rel not in owned:
+                found.append(rel)
+        for name in sorted(dirs):
+            full = Path(root) / name
+            if full.is_symlink():
+                found.append((rel_root / name).as_posix())
+        if not dirs and not files and rel_root != Path("."):
+            found.append(rel_root.as_posix() + "/")
+        dirs[:] = [d for d in sorted(dirs) if not (Path(root) / d).is_symlink()]
+    return found
+
+
+def _collides(rel: str, user: list[str]) -> bool:
+    """Whether writing ``rel`` would replace, or pass through, one of the user's paths."""
+    path = Path(rel)
+    for entry in user:
+        theirs = Path(entry.rstrip("/"))
+        if path == theirs or path in theirs.parents:
+            return True
+        if not entry.endswith("/") and theirs in path.parents:  # a file where a folder must go
+            return True
+    return False
+
+
+def _describe(paths: list[str], most: int = 5) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def _check_writable(folder: Path) -> None:
+    """Create and remove a file in ``folder``: fails at once on a read-only folder."""
+    probe = folder / f".coursekit-probe-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.close(fd)
+        probe.unlink()
+    except OSError as exc:
+        raise OutputRefused(f"{folder}: cannot write here ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a commit did: the files written, the files removed, the user's files kept."""
+
+    written: list[str]
+    removed: list[str]
+    kept: list[str]
+
+
+@dataclass
+class Output:
+    """A claimed output folder; see the module docstring for the rules it keeps."""
+
+    path: Path
+    command: str
+    force: bool = False
+    owned: dict[str, str] = field(default_factory=dict)  # rel -> sha256, from the old manifest
+
+    def current(self, rel: str, data: bytes) -> bool:
+        """Whether ``rel`` already holds ``data`` as this command wrote it."""
+        return self.owned.get(rel) == sha256(data) and _file_sha256(self.path / rel) == sha256(data)
+
+    def commit(
+        self, files: Mapping[str, bytes], extra: Mapping[str, Any] | None = None
+    ) -> Committed:
+        """Make the folder hold ``files`` (relative POSIX paths) and the user's own files.
+
+        ``extra`` is stored in the manifest beside the file list (for a command's own
+        bookkeeping, such as cache keys). Raises :class:`OutputRefused` before anything
+        is written when a new file would replace a file coursekit did not write, or one
+        changed since it was written (without ``force``).
+        """
+        for rel in files:
+            if rel == MANIFEST or rel.startswith(("/", "../")) or "/../" in rel or not rel:
+                raise ValueError(f"not a path inside the output folder: {rel!r}")
+        out = self.path
+        existing = out.is_dir()
+        user = _user_entries(out, self.owned) if existing else []
+        taken = [rel for rel in files if _collides(rel, user)]
+        if taken:
+            raise OutputRefused(
+                f"{out}: {_describe(taken)} would replace files coursekit did not write; "
+                "move them away or choose another folder"
+            )
+        if existing and not self.force:
+            changed = [
+                rel
+                for rel, digest in self.owned.items()
+                if (out / rel).exists() and _file_sha256(out / rel) != digest
+            ]
+            if changed:
+                it = "it" if len(changed) == 1 else "them"
+                raise OutputRefused(
+                    f"{out}: {_describe(changed)} changed after coursekit wrote {it}; "
+                    f"use --force to replace {it}"
+                )
+        parent = out.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        stage = parent / f".{out.name}.tmp-{os.getpid()}"
+        shutil.rmtree(stage, ignore_errors=True)
+        try:
+            os.mkdir(stage)
+            for rel, data in files.items():
+                target = stage / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            for rel in user:
+                _carry(out / rel.rstrip("/"), stage / rel.rstrip("/"))
+            manifest = {
+                "format": _FORMAT,
+                "command": self.command,
+                "files": {rel: sha256(data) for rel, data in sorted(files.items())},
+                **(dict(extra) if extra else {}),
+            }
+            (stage / MANIFEST).write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                encoding="utf-8",
+            )
+            _swap(stage, out)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        removed = sorted(set(self.owned) - set(files))
+        self.owned = {rel: sha256(data) for rel, data in files.items()}
+        return Committed(sorted(files), removed, user)
+
+
+def _carry(source: Path, target: Path) -> None:
+    """Put the user's ``source`` at ``target``: hard links where possible, else copies."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    elif source.is_dir():
+        target.mkdir(exist_ok=True)
+        shutil.copystat(source, target)
+    else:
+        try:
+            os.link(source, target)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copy2(source, target)
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Rename ``stage`` to ``out``; the old folder goes only once the new one is in place."""
+    if not out.exists():
+        stage.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    out.rename(old)
+    try:
+        stage.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def claim(
+    out: Path,
+    command: str,
+    *,
+    inputs: Iterable[Path | None] = (),
+    force: bool = False,
+) -> Output:
+    """Check that ``command`` may write the folder ``out``; refuse with a reason otherwise.
+
+    ``inputs`` are the paths the command reads (a course, a packet, record files):
+    the output may be none of them, and neither may lie inside the other.
+    """
+    if str(out) in {"", "."} or out.name in {"", ".", ".."}:
+        raise OutputRefused(f"{out}: name a folder of its own for the output, not {str(out)!r}")
+    resolved = out.resolve()
+    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
+        raise OutputRefused(f"{out}: name a folder of its own for the output")
+    for given in inputs:
+        if given is None:
+            continue
+        source = given.resolve()
+        if _inside(resolved, source) or _inside(source, resolved):
+            what = "is" if resolved == source else "overlaps"
+            raise OutputRefused(
+                f"{out}: the output folder {what} an input ({given}); choose another --out"
+            )
+    owned: dict[str, str] = {}
+    if resolved.exists() or resolved.is_symlink():
+        if resolved.is_symlink() or not resolved.is_dir():
+            raise OutputRefused(f"{out}: exists and is not a folder")
+        manifest = _read_manifest(resolved)
+        if manifest is not None:
+            if manifest.get("command") != command:
+                raise OutputRefused(
+                    f"{out}: holds the output of coursekit {manifest.get('command')}, "
+                    f"not of {command}; choose another --out"
+                )
+            owned = dict(manifest["files"])
+        elif any(_entries(resolved)):
+            raise OutputRefused(
+                f"{out}: is not empty and was not written by coursekit {command}; "
+                "choose a new or empty folder (nothing in it was changed)"
+            )
+        _check_writable(resolved)
+        _check_writable(resolved.parent)  # the new folder is built beside it
+    else:
+        parent = resolved.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise OutputRefused(f"{out}: {parent} is not a folder")
+        _check_writable(parent)
+    return Output(resolved, command, force, owned)
+
+
+def _entries(folder: Path) -> Iterator[Path]:
+    try:
+        yield from folder.iterdir()
+    except OSError as exc:
+        raise OutputRefused(f"{folder}: cannot be read ({exc.strerror})") from None
