@@ -22,6 +22,14 @@ the module's files, the course-level files and the parameters.
 
 To add a cell to every module notebook (the learner-record export, say), add
 it to ``templates/module.ipynb`` with a fixed ``id`` and run ``coursekit build``.
+
+The notebooks are committed, and a notebook saved after use holds learner
+data (outputs, widget state). ``build`` owns a notebook only when it carries
+``nb.metadata.coursekit`` and papermill's ``output_path`` names the file
+itself: those it rewrites clean or removes. Anything else in the folder (a
+user's own notebook, a copy such as ``02-a1-Copy1.ipynb``, a damaged file) is
+left alone, and ``build`` says so. ``build --check`` fails on any notebook in
+the folder that holds outputs, execution counts or widget state.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +48,26 @@ from coursekit.cli import course_argument, report_errors
 from coursekit.content import hash_files
 from coursekit.errors import BuildError
 from coursekit.model import Course
+from coursekit.strip import (
+    Findings,
+    NotANotebook,
+    findings,
+    loads_notebook,
+    read_notebook,
+    strip_text,
+)
 
 __all__ = [
     "MODULE_TEMPLATE",
     "TRAINER_TEMPLATE",
+    "NotebookFile",
     "build_command",
     "build_notebooks",
+    "check_notebooks",
     "content_hash",
     "module_notebook",
     "module_parameters",
+    "notebook_files",
     "notebook_name",
     "stale_notebooks",
     "trainer_notebook",
@@ -184,40 +204,146 @@ def expected_notebooks(course: Course, out_dir: Path) -> dict[str, str]:
     return files
 
 
+@dataclass(frozen=True)
+class NotebookFile:
+    """A notebook ``build`` writes, or a file found in its folder, and what it holds."""
+
+    name: str
+    expected: str | None  # the text ``build`` writes; None: not one of the course's notebooks
+    present: bool  # the file exists
+    text: str | None = None  # its text, if it could be read
+    owned: bool = False  # written by ``build``, so it may be rewritten or removed
+    held: Findings = field(default_factory=Findings)  # outputs, execution counts, widget state
+    foreign: str = ""  # why it is not ``build``'s: unreadable, a copy, no coursekit metadata
+
+    @property
+    def stale(self) -> bool:
+        """``build`` would write, change or remove it."""
+        if not self.present:
+            return self.expected is not None
+        if not self.owned:
+            return False
+        if self.expected is None:
+            return _is_module_notebook(self.name)
+        return self.text != self.expected
+
+    @property
+    def blocked(self) -> bool:
+        """A file that ``build`` did not write sits where a course notebook belongs."""
+        return self.expected is not None and self.present and not self.owned
+
+
+def _is_module_notebook(name: str) -> bool:
+    return name[:2].isdigit() and name[2:3] == "-" and name.endswith(".ipynb")
+
+
+def _foreign(nb: dict[str, Any], name: str) -> str:
+    """Why ``build`` did not write this notebook, or "" if it did.
+
+    ``build``'s notebooks carry coursekit's metadata and papermill's output path
+    names the file itself; a copy JupyterLab makes (``02-a1-Copy1.ipynb``)
+    keeps the metadata but not the name.
+    """
+    meta = nb.get("metadata", {})
+    papermill = meta.get("papermill")
+    written_as = papermill.get("output_path") if isinstance(papermill, dict) else None
+    if not isinstance(meta.get("coursekit"), dict) or not isinstance(written_as, str):
+        return "no coursekit metadata"
+    if written_as != name:
+        return f"a copy of {written_as}"
+    return ""
+
+
+def notebook_files(course: Course, out_dir: Path) -> list[NotebookFile]:
+    """Every notebook ``build`` writes into ``out_dir``, and every other ``*.ipynb`` there."""
+    files = expected_notebooks(course, out_dir)
+    found = {p.name for p in out_dir.glob("*.ipynb")} if out_dir.is_dir() else set()
+    result = []
+    for name in sorted({*files, *found}):
+        if name not in found:
+            result.append(NotebookFile(name, files[name], present=False))
+            continue
+        text = None
+        try:
+            text = read_notebook(out_dir / name)
+            nb = loads_notebook(text)
+        except NotANotebook as exc:
+            result.append(NotebookFile(name, files.get(name), True, text, foreign=str(exc)))
+            continue
+        foreign = _foreign(nb, name)
+        result.append(
+            NotebookFile(name, files.get(name), True, text, not foreign, findings(nb), foreign)
+        )
+    return result
+
+
+def _write(entries: list[NotebookFile], out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    changed: list[Path] = []
+    for entry in entries:
+        if not entry.stale:
+            continue
+        path = out_dir / entry.name
+        if entry.expected is None:
+            path.unlink()
+        else:
+            tmp = path.with_suffix(".ipynb.tmp")
+            tmp.write_text(entry.expected, encoding="utf-8")
+            tmp.replace(path)
+        changed.append(path)
+    return changed
+
+
 def build_notebooks(course: Course, out_dir: Path) -> list[Path]:
     """Write the module notebooks and the trainer notebook; returns the files changed.
 
     Notebooks of modules no longer in the course are removed. Files are only
-    rewritten when their text changes, each one atomically.
+    rewritten when their text changes, each one atomically, so a notebook
+    saved after use is rewritten clean. A file ``build`` did not write is never
+    overwritten or removed.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = expected_notebooks(course, out_dir)
-    changed: list[Path] = []
-    for name, text in files.items():
-        path = out_dir / name
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            continue
-        tmp = path.with_suffix(".ipynb.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        changed.append(path)
-    for old in out_dir.glob("[0-9][0-9]-*.ipynb"):
-        if old.name not in files:
-            old.unlink()
-            changed.append(old)
-    return changed
+    return _write(notebook_files(course, out_dir), out_dir)
 
 
 def stale_notebooks(course: Course, out_dir: Path) -> list[str]:
     """Names of notebooks in ``out_dir`` that ``build`` would write, change or remove."""
-    files = expected_notebooks(course, out_dir)
-    stale = [
-        name
-        for name, text in files.items()
-        if not (out_dir / name).is_file() or (out_dir / name).read_text(encoding="utf-8") != text
-    ]
-    stale += [p.name for p in out_dir.glob("[0-9][0-9]-*.ipynb") if p.name not in files]
-    return sorted(stale)
+    return [entry.name for entry in notebook_files(course, out_dir) if entry.stale]
+
+
+def _not_ours(entry: NotebookFile) -> str:
+    return f"not written by coursekit: {entry.foreign}"
+
+
+def check_notebooks(course: Course, out_dir: Path) -> list[str]:
+    """One line per notebook in ``out_dir`` that is stale or holds what must not be committed.
+
+    "outputs in cells 3, 5", "widget state" and the like; cells count from 1.
+    """
+    lines = []
+    for entry in notebook_files(course, out_dir):
+        where = out_dir / entry.name
+        if entry.blocked:
+            lines.append(
+                f"{where}: {_not_ours(entry)}, so `coursekit build` leaves it alone: "
+                "move it away, then run `coursekit build`"
+            )
+        elif not entry.present:
+            lines.append(f"{where}: missing")
+        elif not entry.owned:
+            if entry.held:
+                lines.append(
+                    f"{where}: {entry.held}; {_not_ours(entry)}: run `coursekit strip {where}`"
+                )
+        elif entry.expected is None:
+            if entry.stale:
+                lines.append(f"{where}: its module is no longer in the course")
+        elif entry.held:
+            # a used notebook: say whether it is also out of date once stripped
+            out_of_date = entry.text is not None and strip_text(entry.text) != entry.expected
+            lines.append(f"{where}: {entry.held}{'; stale' if out_of_date else ''}")
+        elif entry.stale:
+            lines.append(f"{where}: stale")
+    return lines
 
 
 def default_notebook_dir(course: Course) -> Path:
@@ -236,27 +362,55 @@ def default_notebook_dir(course: Course) -> Path:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the notebooks (default: notebooks/ beside the course folder).",
 )
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if any notebook is stale.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if any notebook is stale or holds outputs or widget state.",
+)
 @report_errors
 def build_command(course: Path | None, out: Path | None, check: bool) -> None:
     """Write one notebook per module (NN-<module>.ipynb) and trainer.ipynb.
 
     Parameters are injected with papermill (prepare only); notebooks have no
-    outputs and a re-run gives byte-identical files.
+    outputs and a re-run gives byte-identical files. A notebook saved after
+    use is rewritten clean: its outputs and widget state hold learner data.
+    Notebooks that coursekit did not write are left alone.
     """
     from coursekit.content import load_course
 
     loaded = load_course(course)
     out_dir = out if out is not None else default_notebook_dir(loaded)
     if check:
-        stale = stale_notebooks(loaded, out_dir)
-        if stale:
+        lines = check_notebooks(loaded, out_dir)
+        for line in lines:
+            click.echo(line, err=True)
+        if lines:
             raise BuildError(
-                f"{len(stale)} notebook(s) in {out_dir} are stale: {', '.join(stale)}; "
-                "run `coursekit build`"
+                f"{len(lines)} notebook(s) in {out_dir} are stale or hold outputs or widget "
+                "state, which can hold learners' names and answers: run `coursekit build` "
+                "(it rewrites coursekit's notebooks clean), or `coursekit strip FILE`"
             )
-        click.echo(f"{out_dir}: up to date.")
+        click.echo(f"{out_dir}: up to date, no outputs.")
         return
-    changed = build_notebooks(loaded, out_dir)
+    entries = notebook_files(loaded, out_dir)
+    changed = {path.name for path in _write(entries, out_dir)}
+    blocked = []
+    for entry in entries:
+        where = out_dir / entry.name
+        if entry.name in changed and entry.held:
+            click.echo(f"{where}: rewritten clean (it held {entry.held})")
+        elif entry.blocked:
+            blocked.append(entry.name)
+            click.echo(f"{where}: {_not_ours(entry)}; left alone", err=True)
+        elif not entry.owned and entry.held:
+            click.echo(
+                f"{where}: {entry.held}; {_not_ours(entry)}, so left alone: "
+                f"run `coursekit strip {where}` before you commit it"
+            )
     total = len(loaded.modules) + 1
     click.echo(f"{out_dir}: {total} notebooks, {len(changed)} written or removed.")
+    if blocked:
+        raise BuildError(
+            f"not written: {', '.join(blocked)}; a file coursekit did not write is in the "
+            "way. Move it away and run `coursekit build` again"
+        )

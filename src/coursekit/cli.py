@@ -33,6 +33,7 @@ COMMANDS = {
     "publish": "coursekit.publish:publish_command",
     "record": "coursekit.records:record_command",
     "report": "coursekit.report:report_command",
+    "strip": "coursekit.strip:strip_command",
 }
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
