@@ -21,7 +21,22 @@ wrote. The rules:
   reader sees the old folder or the new one, never a mix. The user's files are
   carried over as hard links (copies across file systems).
 - A folder that cannot be written is refused in the first second, not after
-  the work.
+  the work. So is a folder where a file the command wrote was changed since
+  (without ``force``), and, with :meth:`Output.check`, a folder where a user's
+  file stands where the command will write one.
+- Files a user adds or replaces in the folder while a commit runs are moved
+  into the new folder, not lost with the old one.
+- Temporary folders a killed command left beside the output
+  (``.NAME.tmp-PID``, ``.NAME.old-PID`` of a process that no longer runs) are
+  removed by the next claim; an old folder goes back in place when the output
+  is missing.
+
+Two kinds of folder carry no manifest and are still a command's own: a folder
+written by an older coursekit, whose files the command lists itself (``adopt``:
+``publish`` reads the page list the old version kept in ``build/``), and a
+folder whose files each carry a marker of their own (``marked``: ``build``'s
+notebooks carry coursekit's metadata, so ``build`` writes them one by one in
+place and keeps no manifest beside them).
 """
 
 from __future__ import annotations
@@ -30,16 +45,28 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coursekit.errors import CoursekitError
 
-__all__ = ["MANIFEST", "Committed", "Output", "OutputRefused", "claim", "sha256"]
+__all__ = [
+    "MANIFEST",
+    "Committed",
+    "Output",
+    "OutputRefused",
+    "check_writable",
+    "claim",
+    "debris_pattern",
+    "remove_debris",
+    "sha256",
+]
 
 MANIFEST = ".coursekit-output.json"
 _FORMAT = "coursekit.output/1"
@@ -122,7 +149,77 @@ def _describe(paths: list[str], most: int = 5) -> str:
     return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
-def _check_writable(folder: Path) -> None:
+def _refuse_changed(out: Path, owned: Mapping[str, str]) -> None:
+    """Refuse when a file the command wrote was changed since; ``force`` skips this."""
+    changed = [
+        rel
+        for rel, digest in owned.items()
+        if (out / rel).exists() and _file_sha256(out / rel) != digest
+    ]
+    if changed:
+        it = "it" if len(changed) == 1 else "them"
+        raise OutputRefused(
+            f"{out}: {_describe(changed)} changed after coursekit wrote {it}; "
+            f"use --force to replace {it} (files coursekit did not write are kept either way)"
+        )
+
+
+def _refuse_taken(out: Path, rels: Iterable[str], user: list[str]) -> None:
+    taken = [rel for rel in rels if _collides(rel, user)]
+    if taken:
+        raise OutputRefused(
+            f"{out}: {_describe(taken)} would replace files coursekit did not write; "
+            "move them away or choose another folder"
+        )
+
+
+def debris_pattern(out: Path) -> re.Pattern[str]:
+    """Names of the temporary folders a commit keeps beside ``out``, with groups kind and pid."""
+    return re.compile(rf"\.{re.escape(out.name)}\.(?P<kind>tmp|old)-(?P<pid>[0-9]+)")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # leftovers of an earlier command in this process
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would end the process on Windows: keep the folder
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, and someone else's
+        return True
+    return True
+
+
+def remove_debris(folder: Path, pattern: re.Pattern[str], restore: Path | None = None) -> None:
+    """Remove what a killed command left in ``folder``: names matching ``pattern``, dead PID.
+
+    ``pattern`` has the groups ``kind`` and ``pid``; only coursekit writes such
+    names. An ``old`` folder is the previous output when the command was killed
+    between the two renames of a swap: it goes back to ``restore`` if that is
+    missing.
+    """
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or entry.is_symlink() or _pid_alive(int(match["pid"])):
+            continue
+        if entry.is_dir():
+            if restore is not None and match["kind"] == "old" and not restore.exists():
+                with suppress(OSError):
+                    entry.rename(restore)
+                    continue
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with suppress(OSError):
+                entry.unlink()
+
+
+def check_writable(folder: Path) -> None:
     """Create and remove a file in ``folder``: fails at once on a read-only folder."""
     probe = folder / f".coursekit-probe-{os.getpid()}"
     try:
@@ -155,40 +252,35 @@ class Output:
         """Whether ``rel`` already holds ``data`` as this command wrote it."""
         return self.owned.get(rel) == sha256(data) and _file_sha256(self.path / rel) == sha256(data)
 
+    def check(self, files: Iterable[str]) -> None:
+        """Refuse now, before the work, when writing ``files`` would replace a user's file."""
+        if self.path.is_dir():
+            _refuse_taken(self.path, files, _user_entries(self.path, self.owned))
+
     def commit(
-        self, files: Mapping[str, bytes], extra: Mapping[str, Any] | None = None
+        self,
+        files: Mapping[str, bytes],
+        extra: Mapping[str, Any] | None = None,
+        *,
+        before_swap: Callable[[], None] | None = None,
     ) -> Committed:
         """Make the folder hold ``files`` (relative POSIX paths) and the user's own files.
 
         ``extra`` is stored in the manifest beside the file list (for a command's own
         bookkeeping, such as cache keys). Raises :class:`OutputRefused` before anything
         is written when a new file would replace a file coursekit did not write, or one
-        changed since it was written (without ``force``).
+        changed since it was written (without ``force``). ``before_swap`` runs once the
+        new folder is complete, just before the renames (``publish`` stops handling
+        signals there, so that a swap is never left half done).
         """
         for rel in files:
             if rel == MANIFEST or rel.startswith(("/", "../")) or "/../" in rel or not rel:
                 raise ValueError(f"not a path inside the output folder: {rel!r}")
         out = self.path
         existing = out.is_dir()
-        user = _user_entries(out, self.owned) if existing else []
-        taken = [rel for rel in files if _collides(rel, user)]
-        if taken:
-            raise OutputRefused(
-                f"{out}: {_describe(taken)} would replace files coursekit did not write; "
-                "move them away or choose another folder"
-            )
+        self.check(files)
         if existing and not self.force:
-            changed = [
-                rel
-                for rel, digest in self.owned.items()
-                if (out / rel).exists() and _file_sha256(out / rel) != digest
-            ]
-            if changed:
-                it = "it" if len(changed) == 1 else "them"
-                raise OutputRefused(
-                    f"{out}: {_describe(changed)} changed after coursekit wrote {it}; "
-                    f"use --force to replace {it}"
-                )
+            _refuse_changed(out, self.owned)
         parent = out.parent
         parent.mkdir(parents=True, exist_ok=True)
         stage = parent / f".{out.name}.tmp-{os.getpid()}"
@@ -199,8 +291,11 @@ class Output:
                 target = stage / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-            for rel in user:
-                _carry(out / rel.rstrip("/"), stage / rel.rstrip("/"))
+            # The user's files are looked at once the slow part is done, so that the
+            # window in which one can appear unseen is short (and see _rescue).
+            user = _user_entries(out, self.owned) if existing else []
+            _refuse_taken(out, files, user)
+            carried = {rel: _carry(out / rel.rstrip("/"), stage / rel.rstrip("/")) for rel in user}
             manifest = {
                 "format": _FORMAT,
                 "command": self.command,
@@ -211,7 +306,11 @@ class Output:
                 json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                 encoding="utf-8",
             )
-            _swap(stage, out)
+            if existing:
+                _copy_modes(out, stage)
+            if before_swap is not None:
+                before_swap()
+            _swap(stage, out, lambda old: _rescue(old, out, carried, set(self.owned), files))
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
@@ -220,9 +319,13 @@ class Output:
         return Committed(sorted(files), removed, user)
 
 
-def _carry(source: Path, target: Path) -> None:
-    """Put the user's ``source`` at ``target``: hard links where possible, else copies."""
+def _carry(source: Path, target: Path) -> tuple[int, int]:
+    """Put the user's ``source`` at ``target``: hard links where possible, else copies.
+
+    Returns the device and inode ``source`` had, to tell later whether it was replaced.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
+    info = source.lstat()
     if source.is_symlink():
         os.symlink(os.readlink(source), target)
     elif source.is_dir():
@@ -235,10 +338,56 @@ def _carry(source: Path, target: Path) -> None:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                 raise
             shutil.copy2(source, target)
+    return info.st_dev, info.st_ino
 
 
-def _swap(stage: Path, out: Path) -> None:
-    """Rename ``stage`` to ``out``; the old folder goes only once the new one is in place."""
+def _copy_modes(out: Path, stage: Path) -> None:
+    """Give the new folder, and each folder in it that was there before, its old mode.
+
+    A publisher's ``private/`` stays private, and a folder a web server must read stays
+    readable, whatever the umask of the command that rewrote it.
+    """
+    for root, _, _ in os.walk(stage):
+        before = out / Path(root).relative_to(stage)
+        if before.is_dir() and not before.is_symlink():
+            with suppress(OSError):
+                shutil.copymode(before, root)
+
+
+def _rescue(
+    old: Path,
+    out: Path,
+    carried: Mapping[str, tuple[int, int]],
+    owned: set[str],
+    files: Mapping[str, bytes],
+) -> None:
+    """Move into ``out`` the user's files that appeared in ``old`` while the commit ran.
+
+    A file saved after the user's files were carried over (an editor's save
+    replaces the file) would otherwise go with the old folder. One saved where
+    the command has just written a file of its own loses to it, as with any two
+    programs writing one file.
+    """
+    for root, dirs, names in os.walk(old):
+        for name in [*names, *(d for d in dirs if (Path(root) / d).is_symlink())]:
+            path = Path(root) / name
+            rel = path.relative_to(old).as_posix()
+            if rel == MANIFEST or rel in owned or rel in files:
+                continue
+            with suppress(OSError):
+                info = path.lstat()
+                if carried.get(rel) == (info.st_dev, info.st_ino):
+                    continue
+                target = out / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+
+
+def _swap(stage: Path, out: Path, after: Callable[[Path], None] | None = None) -> None:
+    """Rename ``stage`` to ``out``; the old folder goes only once the new one is in place.
+
+    ``after`` gets the old folder between the swap and its removal.
+    """
     if not out.exists():
         stage.rename(out)
         return
@@ -250,6 +399,8 @@ def _swap(stage: Path, out: Path) -> None:
     except BaseException:
         old.rename(out)
         raise
+    if after is not None:
+        after(old)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -259,11 +410,18 @@ def claim(
     *,
     inputs: Iterable[Path | None] = (),
     force: bool = False,
+    adopt: Mapping[str, str] | None = None,
+    marked: Callable[[Path], bool] | None = None,
 ) -> Output:
     """Check that ``command`` may write the folder ``out``; refuse with a reason otherwise.
 
     ``inputs`` are the paths the command reads (a course, a packet, record files):
     the output may be none of them, and neither may lie inside the other.
+    ``adopt`` (relative path -> sha256) lists the files an older coursekit wrote
+    into ``out`` without a manifest: such a folder is taken as the command's own,
+    those files as written by it. ``marked(out)`` says whether a folder without
+    a manifest holds files that each carry the command's own marker; such a
+    command writes its files in place, so the folder's parent need not be writable.
     """
     if str(out) in {"", "."} or out.name in {"", ".", ".."}:
         raise OutputRefused(f"{out}: name a folder of its own for the output, not {str(out)!r}")
@@ -279,6 +437,7 @@ def claim(
             raise OutputRefused(
                 f"{out}: the output folder {what} an input ({given}); choose another --out"
             )
+    remove_debris(resolved.parent, debris_pattern(resolved), restore=resolved)
     owned: dict[str, str] = {}
     if resolved.exists() or resolved.is_symlink():
         if resolved.is_symlink() or not resolved.is_dir():
@@ -291,20 +450,27 @@ def claim(
                     f"not of {command}; choose another --out"
                 )
             owned = dict(manifest["files"])
+        elif adopt:
+            owned = {rel: digest for rel, digest in adopt.items() if (resolved / rel).is_file()}
+        elif marked is not None and marked(resolved):
+            pass
         elif any(_entries(resolved)):
             raise OutputRefused(
                 f"{out}: is not empty and was not written by coursekit {command}; "
                 "choose a new or empty folder (nothing in it was changed)"
             )
-        _check_writable(resolved)
-        _check_writable(resolved.parent)  # the new folder is built beside it
+        check_writable(resolved)
+        if marked is None:
+            check_writable(resolved.parent)  # the new folder is built beside it
     else:
         parent = resolved.parent
         while not parent.exists():
             parent = parent.parent
         if not parent.is_dir():
             raise OutputRefused(f"{out}: {parent} is not a folder")
-        _check_writable(parent)
+        check_writable(parent)
+    if not force:
+        _refuse_changed(resolved, owned)
     return Output(resolved, command, force, owned)
 
 
