@@ -159,3 +159,32 @@ def test_the_next_claim_cleans_up_after_a_killed_command(tmp_path: Path) -> None
     claimed = claim(out, "report")
     assert claimed.owned == {"index.html": sha256(b"one")}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".report.notes", "report"]
+
+
+# --- seed files and the command's own bookkeeping (ingest's glossary; issue 11, build item 1) ---
+
+
+def test_a_seed_is_written_only_where_nothing_stands_and_is_never_owned(tmp_path: Path) -> None:
+    out = tmp_path / "course"
+    first = claim(out, "ingest").commit({"course.yaml": b"one"}, seed={"glossary.yaml": b"empty"})
+    assert first.seeded == ["glossary.yaml"]
+    assert (out / "glossary.yaml").read_bytes() == b"empty"
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["files"] == {"course.yaml": sha256(b"one")}
+    (out / "glossary.yaml").write_bytes(b"the trainer's terms")
+    again = claim(out, "ingest").commit({"course.yaml": b"two"}, seed={"glossary.yaml": b"empty"})
+    assert again.seeded == []
+    assert again.kept == ["glossary.yaml"]
+    assert (out / "glossary.yaml").read_bytes() == b"the trainer's terms"
+
+
+def test_a_seed_is_not_also_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="both a file and a seed"):
+        claim(tmp_path / "out", "ingest").commit({"a": b"1"}, seed={"a": b"2"})
+
+
+def test_extra_is_read_back_by_the_next_claim(tmp_path: Path) -> None:
+    out = tmp_path / "course"
+    assert claim(out, "ingest").extra == {}
+    claim(out, "ingest").commit({"course.yaml": b"one"}, extra={"ingest": {"id": "p-1"}})
+    assert claim(out, "ingest").extra == {"ingest": {"id": "p-1"}}

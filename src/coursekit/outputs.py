@@ -17,6 +17,9 @@ wrote. The rules:
   is refused, not overwritten.
 - A file the manifest lists but someone changed since is not overwritten
   without ``force``; ``force`` only ever applies to files coursekit wrote.
+- A *seed* file (a starting point that the user then owns, such as ingest's
+  empty ``glossary.yaml``) is written only where nothing stands and is not
+  listed in the manifest: from then on it is the user's, kept like the rest.
 - The new folder is built beside the old one and swapped in by renaming, so a
   reader sees the old folder or the new one, never a mix. The user's files are
   carried over as hard links (copies across file systems).
@@ -232,11 +235,15 @@ def check_writable(folder: Path) -> None:
 
 @dataclass(frozen=True)
 class Committed:
-    """What a commit did: the files written, the files removed, the user's files kept."""
+    """What a commit did: the files written, the files removed, the user's files kept.
+
+    ``seeded`` names the seed files written (those that were not there yet).
+    """
 
     written: list[str]
     removed: list[str]
     kept: list[str]
+    seeded: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -247,6 +254,7 @@ class Output:
     command: str
     force: bool = False
     owned: dict[str, str] = field(default_factory=dict)  # rel -> sha256, from the old manifest
+    extra: dict[str, Any] = field(default_factory=dict)  # the old manifest's ``extra``
 
     def current(self, rel: str, data: bytes) -> bool:
         """Whether ``rel`` already holds ``data`` as this command wrote it."""
@@ -263,19 +271,26 @@ class Output:
         extra: Mapping[str, Any] | None = None,
         *,
         before_swap: Callable[[], None] | None = None,
+        seed: Mapping[str, bytes] | None = None,
     ) -> Committed:
         """Make the folder hold ``files`` (relative POSIX paths) and the user's own files.
 
         ``extra`` is stored in the manifest beside the file list (for a command's own
-        bookkeeping, such as cache keys). Raises :class:`OutputRefused` before anything
-        is written when a new file would replace a file coursekit did not write, or one
-        changed since it was written (without ``force``). ``before_swap`` runs once the
-        new folder is complete, just before the renames (``publish`` stops handling
-        signals there, so that a swap is never left half done).
+        bookkeeping, such as cache keys); the next :func:`claim` reads it back as
+        :attr:`Output.extra`. ``seed`` files are written where nothing stands, and are
+        not listed in the manifest, so they are the user's. Raises :class:`OutputRefused`
+        before anything is written when a new file would replace a file coursekit did
+        not write, or one changed since it was written (without ``force``).
+        ``before_swap`` runs once the new folder is complete, just before the renames
+        (``publish`` stops handling signals there, so that a swap is never left half
+        done).
         """
-        for rel in files:
+        seed = dict(seed or {})
+        for rel in [*files, *seed]:
             if rel == MANIFEST or rel.startswith(("/", "../")) or "/../" in rel or not rel:
                 raise ValueError(f"not a path inside the output folder: {rel!r}")
+        if set(files) & set(seed):
+            raise ValueError(f"both a file and a seed: {sorted(set(files) & set(seed))}")
         out = self.path
         existing = out.is_dir()
         self.check(files)
@@ -296,6 +311,10 @@ class Output:
             user = _user_entries(out, self.owned) if existing else []
             _refuse_taken(out, files, user)
             carried = {rel: _carry(out / rel.rstrip("/"), stage / rel.rstrip("/")) for rel in user}
+            seeded = [s for s in sorted(seed) if s not in self.owned and not _collides(s, user)]
+            for rel in seeded:
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                (stage / rel).write_bytes(seed[rel])
             manifest = {
                 "format": _FORMAT,
                 "command": self.command,
@@ -316,7 +335,8 @@ class Output:
             raise
         removed = sorted(set(self.owned) - set(files))
         self.owned = {rel: sha256(data) for rel, data in files.items()}
-        return Committed(sorted(files), removed, user)
+        self.extra = dict(extra) if extra else {}
+        return Committed(sorted(files), removed, user, seeded)
 
 
 def _carry(source: Path, target: Path) -> tuple[int, int]:
@@ -439,6 +459,7 @@ def claim(
             )
     remove_debris(resolved.parent, debris_pattern(resolved), restore=resolved)
     owned: dict[str, str] = {}
+    extra: dict[str, Any] = {}
     if resolved.exists() or resolved.is_symlink():
         if resolved.is_symlink() or not resolved.is_dir():
             raise OutputRefused(f"{out}: exists and is not a folder")
@@ -450,6 +471,7 @@ def claim(
                     f"not of {command}; choose another --out"
                 )
             owned = dict(manifest["files"])
+            extra = {k: v for k, v in manifest.items() if k not in {"format", "command", "files"}}
         elif adopt:
             owned = {rel: digest for rel, digest in adopt.items() if (resolved / rel).is_file()}
         elif marked is not None and marked(resolved):
@@ -471,7 +493,7 @@ def claim(
         check_writable(parent)
     if not force:
         _refuse_changed(resolved, owned)
-    return Output(resolved, command, force, owned)
+    return Output(resolved, command, force, owned, extra)
 
 
 def _entries(folder: Path) -> Iterator[Path]:
