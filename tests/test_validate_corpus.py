@@ -136,6 +136,34 @@ def remove(name: str) -> Callable[[Path], None]:
     return lambda root: (root / name).unlink()
 
 
+def together(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        for change in changes:
+            change(root)
+
+    return apply
+
+
+def rename(name: str, new_name: str) -> Callable[[Path], None]:
+    return lambda root: (root / name).rename(root / new_name)
+
+
+def replace_with_folder(name: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        (root / name).unlink()
+        (root / name).mkdir()
+
+    return apply
+
+
+def replace_with_link(name: str, target: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        (root / name).unlink()
+        (root / name).symlink_to(target)
+
+    return apply
+
+
 # (case id, how to break the course, the exact line(s) expected on stderr)
 CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
@@ -360,6 +388,106 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
             "modules: [notice, m1]\npolicy:\n  trainer_notes: true",
         ),
         ["modules/m1.yaml:1: [trainer_notes] module m1 has no trainer notes"],
+    ),
+    # -- course files: every file is a regular file, read as safe YAML, and used or reported
+    (
+        "duplicate-key",
+        edit(
+            "modules/m1.yaml", "    answer: 1月25日\n", "    answer: 1月25日\n    answer: 1月20日\n"
+        ),
+        [
+            "modules/m1.yaml:7: [checkpoints[0].answer] duplicate key 'answer' (first at line 6); YAML would keep only the last"
+        ],
+    ),
+    (
+        "duplicate-key-in-front-matter",
+        edit("modules/m1.md", "source: 新华网\n", "source: 新华网\nsource: 人民网\n"),
+        [
+            "modules/m1.md:7: [source] duplicate key 'source' (first at line 6); YAML would keep only the last"
+        ],
+    ),
+    (
+        "duplicate-key-in-course-yaml",
+        edit("course.yaml", "date: 2020-02-04\n", "date: 2020-02-04\ntitle: 另一个标题\n"),
+        [
+            "course.yaml:5: [title] duplicate key 'title' (first at line 2); YAML would keep only the last"
+        ],
+    ),
+    (
+        "key-that-is-not-text",
+        edit("modules/m1.yaml", "checkpoints:\n", "5: x\ncheckpoints:\n"),
+        ["modules/m1.yaml:1: has a key 5 that is not a known field (check the spelling)"],
+    ),
+    (
+        "recursive-alias",
+        write("modules/m1.yaml", "checkpoints: &c [*c]\n"),
+        [
+            "modules/m1.yaml:1: alias *c stands inside the collection it names (a recursive structure); course files cannot hold one"
+        ],
+    ),
+    (
+        "impossible-tagged-date",
+        edit("modules/m1.md", "published: 2020-01-25", "published: !!timestamp 2020-13-45"),
+        ["modules/m1.md:7: this value cannot be read (month must be in 1..12); put text in quotes"],
+    ),
+    (
+        "glossary-is-a-folder",
+        replace_with_folder("glossary.yaml"),
+        ["glossary.yaml: is a folder, not a file"],
+    ),
+    (
+        "glossary-is-a-broken-link",
+        replace_with_link("glossary.yaml", "nowhere.yaml"),
+        ["glossary.yaml: is a link to nowhere.yaml, which does not exist"],
+    ),
+    (
+        "exercises-is-a-broken-link",
+        lambda root: (root / "exercises.yaml").symlink_to("gone/exercises.yaml"),
+        ["exercises.yaml: is a link to gone/exercises.yaml, which does not exist"],
+    ),
+    (
+        "module-yaml-is-a-folder",
+        replace_with_folder("modules/m1.yaml"),
+        ["modules/m1.yaml: is a folder, not a file"],
+    ),
+    (
+        "module-md-is-a-broken-link",
+        replace_with_link("modules/m1.md", "m1-draft.md"),
+        ["modules/m1.md: is a link to m1-draft.md, which does not exist"],
+    ),
+    (
+        "orphan-module-yaml",
+        write("modules/m2.yaml", "checkpoints: []\n"),
+        ["modules/m2.yaml: has no m2.md beside it, so its questions would never be shown"],
+    ),
+    (
+        "unlisted-module-with-questions",
+        together(
+            write(
+                "modules/m3.md",
+                "---\nid: m3\nlabel: 附件三\ntitle: 多余\ncategory: c1\n---\n\n正文。\n",
+            ),
+            write("modules/m3.yaml", "checkpoints: []\n"),
+        ),
+        [
+            "modules/m3.md: is not listed in course.yaml 'modules', so it would never be shown",
+            "modules/m3.yaml: holds questions for module 'm3', which course.yaml does not list",
+        ],
+    ),
+    (
+        "module-questions-in-yml",
+        rename("modules/m1.yaml", "modules/m1.yml"),
+        ["modules/m1.yml: is never read: coursekit reads modules/m1.yaml (rename it)"],
+    ),
+    (
+        "glossary-in-yml",
+        write("glossary.yml", "terms: []\n"),
+        ["glossary.yml: is never read: coursekit reads glossary.yaml (rename it)"],
+    ),
+    (
+        "course-yaml-named-yml",
+        rename("course.yaml", "course.yml"),
+        ["course.yaml: file not found (rename course.yml to course.yaml)"],
     ),
 ]
 

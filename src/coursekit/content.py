@@ -4,6 +4,9 @@ A course folder holds ``course.yaml``, ``modules/<id>.md`` (Markdown with YAML
 front matter), optional ``modules/<id>.yaml`` (checkpoints, reflections,
 trainer notes), and optional ``glossary.yaml`` and ``exercises.yaml``.
 Problems name the file, the line where known, and the field.
+
+Reading is bounded (see the limits below): regular files only, a size limit per
+file and per course, and YAML without alias bombs, deep nesting or duplicate keys.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,7 +37,51 @@ from coursekit.model import (
     Section,
 )
 
-__all__ = ["Located", "bundled_course_path", "hash_files", "load_course", "read_text"]
+__all__ = [
+    "MAX_COURSE_BYTES",
+    "MAX_MARKDOWN_BYTES",
+    "MAX_MODULES",
+    "MAX_YAML_BYTES",
+    "MODULE_MAX_CHARS",
+    "MODULE_WARN_CHARS",
+    "YAML_ALIAS_BUDGET",
+    "YAML_MAX_DEPTH",
+    "Located",
+    "bundled_course_path",
+    "hash_files",
+    "load_course",
+    "read_text",
+]
+
+# --- limits ----------------------------------------------------------------------------
+# Every limit on a course folder, in one place (docs/authoring.md states them too). Each is
+# far above what a real course needs: the bundled course is 160 KB in all, its largest
+# YAML file 12 KB and its longest module 3,200 characters. They exist so that a
+# mistaken or hostile file is refused with a message instead of exhausting the machine.
+
+#: A YAML file (course.yaml, modules/<id>.yaml, glossary.yaml, exercises.yaml): thousands
+#: of checkpoints fit in 2 MB.
+MAX_YAML_BYTES = 2_000_000
+#: A module's Markdown (and any other text coursekit reads, such as a packet for ingest):
+#: 5 MB is about 1.7 million Chinese characters.
+MAX_MARKDOWN_BYTES = 5_000_000
+#: All the files of one course together (300 times the bundled course), checked before
+#: any of them is read: 200 modules of 5 MB would otherwise be a gigabyte to parse.
+MAX_COURSE_BYTES = 50_000_000
+#: Modules in one course: a packet has a dozen attachments; 200 is a year of packets.
+MAX_MODULES = 200
+#: Values that YAML aliases may add to a document beyond those written out in it. Anchors
+#: are for small reuse; a "billion laughs" file grows by a factor of ten per line.
+YAML_ALIAS_BUDGET = 10_000
+#: Nesting of YAML collections. The format needs 5 (the document → checkpoints → a
+#: checkpoint → its answer pairs → a pair); PyYAML composes recursively, so depth is
+#: capped far below Python's recursion limit.
+YAML_MAX_DEPTH = 20
+#: A module's text above this is slow to load on a phone: 200,000 Chinese characters make
+#: a handout of about 600 KB. `validate` warns (``Course.warnings``).
+MODULE_WARN_CHARS = 200_000
+#: A module above this is refused: ten times the warning, a day of reading at 400 a minute.
+MODULE_MAX_CHARS = 2_000_000
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,8 +105,85 @@ _MESSAGES = {
 }
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that parses but that a course file may not hold; ``problem`` says why."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+_DEEPER = f"YAML nested more than {YAML_MAX_DEPTH} levels deep; course files need no more than 5"
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps dates as text, so the model can say when one is impossible."""
+    """Safe YAML that keeps dates as text, so the model can say when one is impossible.
+
+    Composition is bounded: nesting deeper than :data:`YAML_MAX_DEPTH`, an alias inside
+    the collection it names, and aliases that expand beyond :data:`YAML_ALIAS_BUDGET`
+    are refused while the document is composed, before anything recursive sees it.
+    Each collection's expanded size and depth are computed once, from its children's,
+    so the check itself is linear in the text.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._open: list[str | None] = []  # anchors of the collections being composed
+        self._measure: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded size, depth)
+        self._written = 0  # nodes composed from the text itself
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self._open:
+                raise _Refused(
+                    f"alias *{event.anchor} stands inside the collection it names "
+                    "(a recursive structure); course files cannot hold one",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        self._written += 1
+        if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            return super().compose_node(parent, index)
+        if len(self._open) >= YAML_MAX_DEPTH:
+            raise _Refused(_DEEPER, event.start_mark)
+        self._open.append(event.anchor)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._open.pop()
+        children = (
+            node.value
+            if isinstance(node, yaml.SequenceNode)
+            else [child for pair in node.value for child in pair]
+            if isinstance(node, yaml.MappingNode)
+            else []
+        )
+        size, depth = 1, 1
+        for child in children:
+            child_size, child_depth = self._measure.get(id(child), (1, 0))
+            size += child_size
+            depth = max(depth, child_depth + 1)
+        self._measure[id(node)] = (size, depth)
+        mark = node.start_mark if node is not None else event.start_mark
+        if depth > YAML_MAX_DEPTH:
+            raise _Refused(f"{_DEEPER} once its aliases are expanded", mark)
+        if size > self._written + YAML_ALIAS_BUDGET:
+            raise _Refused(
+                f"YAML aliases here expand to {size:,} values, more than "
+                f"{YAML_ALIAS_BUDGET:,} beyond what the file writes out; "
+                "use anchors only for small reuse",
+                mark,
+            )
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:  # e.g. !!timestamp 2020-13-01
+            reason = str(exc).split(";")[0]  # Python's int-size hint is not for trainers
+            raise _Refused(
+                f"this value cannot be read ({reason}); put text in quotes", node.start_mark
+            ) from exc
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -109,16 +234,75 @@ def bundled_course_path() -> Path:
     return Path(__file__).resolve().parents[2] / "courseware"
 
 
+def _size_limit(path: Path) -> tuple[int, str]:
+    if path.suffix in {".yaml", ".yml"}:
+        return MAX_YAML_BYTES, "a YAML file"
+    if path.suffix == ".md":
+        return MAX_MARKDOWN_BYTES, "a module's Markdown file"
+    return MAX_MARKDOWN_BYTES, "a text file"
+
+
+def _mb(size: int) -> str:
+    """Megabytes to one decimal, rounded up: a file over a limit never reads as equal to it."""
+    tenths = -(-size // 100_000)
+    return f"{tenths / 10:,.1f}".removesuffix(".0") + " MB"
+
+
+def _not_a_file(path: Path, mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    return "is not a regular file (a pipe, socket or device); coursekit reads only files"
+
+
 def read_text(path: Path, problems: list[Problem]) -> str | None:
-    """The file as text (UTF-8, a BOM allowed, any line endings), or ``None`` with a problem."""
+    """The file as text (UTF-8, a BOM allowed, any line endings), or ``None`` with a problem.
+
+    Only a regular file (or a link to one) is read, and only up to its size limit:
+    :data:`MAX_YAML_BYTES` for YAML, :data:`MAX_MARKDOWN_BYTES` for anything else. The
+    limit holds while reading too, for a file that grows after it was measured.
+    """
+    limit, kind = _size_limit(path)
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a named pipe must not wait for a writer; fstat refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        problems.append(Problem(str(path), "file not found"))
+        if os.path.islink(path):
+            target = os.readlink(path)
+            problems.append(Problem(str(path), f"is a link to {target}, which does not exist"))
+        else:
+            problems.append(Problem(str(path), "file not found"))
         return None
     except OSError as exc:
         problems.append(Problem(str(path), f"cannot be read: {exc.strerror}"))
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(str(path), _not_a_file(path, info.st_mode)))
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:  # e.g. EISDIR on a platform that opens folders
+        problems.append(Problem(str(path), f"cannot be read: {exc.strerror}"))
+        return None
+    finally:
+        os.close(fd)
+    if size > limit:
+        problems.append(
+            Problem(
+                str(path),
+                f"is {_mb(max(size, info.st_size))}; {kind} may be at most {_mb(limit)} "
+                "(split it into smaller ones)",
+            )
+        )
+        return None
+    raw = b"".join(chunks)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -134,25 +318,68 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# keys YAML itself interprets (`<<` merges a mapping in, `=` is a default value)
+_SPECIAL_KEYS = {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
+
+
 def _walk(
-    node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
+    node: yaml.Node,
+    path: tuple[str | int, ...],
+    out: dict[tuple[str | int, ...], int],
+    loader: _Loader,
+    duplicates: list[tuple[tuple[str | int, ...], int, int]],
+    seen: set[int],
 ) -> None:
+    """Record the line of every key and item; collect duplicate keys, once per mapping.
+
+    Runs after composition has bounded the document's expanded size and depth.
+    """
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        check = id(node) not in seen
+        seen.add(id(node))
+        first: dict[Any, int] = {}
         for key, value in node.value:
-            child = (*path, str(key.value))
-            out[child] = key.start_mark.line + 1
-            _walk(value, child, out)
+            line = key.start_mark.line + 1
+            child = (*path, str(key.value) if isinstance(key, yaml.ScalarNode) else "?")
+            if check and isinstance(key, yaml.ScalarNode) and key.tag not in _SPECIAL_KEYS:
+                # compare what the keys mean, as the mapping will: `on` and `true` collide
+                try:
+                    meaning = (type(k := loader.construct_object(key)), k)
+                    if meaning in first:
+                        duplicates.append((child, line, first[meaning]))
+                    else:
+                        first[meaning] = line
+                except TypeError:  # unhashable: the constructor reports it
+                    pass
+            out[child] = line
+            _walk(value, child, out, loader, duplicates, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), out)
+            _walk(item, (*path, i), out, loader, duplicates, seen)
 
 
 def parse_yaml(path: Path, text: str, problems: list[Problem], offset: int = 0) -> Located | None:
-    """Parse YAML text; ``offset`` is the line the text starts on, less one."""
+    """Parse YAML text; ``offset`` is the line the text starts on, less one.
+
+    Aliases, nesting and sizes are bounded (see :class:`_Loader`); a duplicate key is a
+    problem naming both lines.
+    """
+    loader = _Loader(text)
+    lines: dict[tuple[str | int, ...], int] = {}
+    duplicates: list[tuple[tuple[str | int, ...], int, int]] = []
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        data = None
+        if node is not None:
+            # before constructing: the constructor rewrites merge keys in place
+            _walk(node, (), lines, loader, duplicates, set())
+            data = loader.construct_document(node)
+    except _Refused as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 + offset if mark else None
+        problems.append(Problem(str(path), str(exc.problem), line=line))
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else None
@@ -161,11 +388,23 @@ def parse_yaml(path: Path, text: str, problems: list[Problem], offset: int = 0) 
     except yaml.YAMLError as exc:
         problems.append(Problem(str(path), f"YAML error: {exc}"))
         return None
+    except RecursionError:  # the composer guards depth; this is the last resort
+        problems.append(Problem(str(path), f"YAML nested more than {YAML_MAX_DEPTH} levels deep"))
+        return None
+    finally:
+        loader.dispose()
     located = Located(path, data)
-    if node is not None:
-        _walk(node, (), located.lines)
-    if offset:
-        located.lines = {k: v + offset for k, v in located.lines.items()}
+    located.lines = {k: v + offset for k, v in lines.items()}
+    for loc, line, first_line in duplicates:
+        problems.append(
+            Problem(
+                str(path),
+                f"duplicate key {loc[-1]!r} (first at line {first_line + offset}); "
+                "YAML would keep only the last",
+                line=line + offset,
+                field=field_name(loc),
+            )
+        )
     return located
 
 
@@ -207,7 +446,12 @@ def to_model(model: type[M], doc: Located, problems: list[Problem]) -> M | None:
             if err["type"].startswith("union_tag"):
                 loc = (*loc, "type")
             message = _MESSAGES.get(err["type"], err["msg"])
-            if err["type"] == "literal_error":
+            if err["type"] == "invalid_key":  # `true:` or `5:` where a field name belongs
+                loc = loc[:-1]
+                message = (
+                    f"has a key {err['input']!r} that is not a known field (check the spelling)"
+                )
+            elif err["type"] == "literal_error":
                 message = "should be " + err["msg"].removeprefix("Input should be ")
             elif err["type"] in {
                 "too_short",
@@ -335,24 +579,82 @@ def _load_doc(
     return doc, to_model(model, doc, problems)
 
 
+def _course_files(root: Path, module_ids: list[str]) -> list[Path]:
+    """The files a course with these modules reads, whether or not they exist."""
+    names = [f"modules/{m}{suffix}" for m in module_ids for suffix in (".md", ".yaml")]
+    return [root / name for name in ("course.yaml", "glossary.yaml", "exercises.yaml", *names)]
+
+
+def _too_large(root: Path, module_ids: list[str]) -> Problem | None:
+    """A problem when the course's files together exceed :data:`MAX_COURSE_BYTES`."""
+    total = 0
+    for path in _course_files(root, module_ids):
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            continue  # reported when it is read
+    if total <= MAX_COURSE_BYTES:
+        return None
+    return Problem(
+        str(root),
+        f"the course files come to {_mb(total)}; a course may be at most "
+        f"{_mb(MAX_COURSE_BYTES)} (no module was read)",
+    )
+
+
 def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
-    """Parse everything under ``root``; the course is ``None`` when any file failed."""
+    """Parse everything under ``root``; the course is ``None`` when any file failed.
+
+    Absurd courses (more than :data:`MAX_MODULES` modules, more than
+    :data:`MAX_COURSE_BYTES` of files) are refused before their modules are read.
+    """
     problems: list[Problem] = []
     sources = Sources(root)
     if not root.is_dir():
         return None, sources, [Problem(str(root), "is not a course folder (no such folder)")]
-    sources.course, meta = _load_doc(root / "course.yaml", CourseMeta, problems)
+    course_yaml = root / "course.yaml"
+    meta: CourseMeta | None = None
+    if not os.path.lexists(course_yaml) and os.path.lexists(root / "course.yml"):
+        problems.append(
+            Problem(str(course_yaml), "file not found (rename course.yml to course.yaml)")
+        )
+    else:
+        sources.course, meta = _load_doc(course_yaml, CourseMeta, problems)
 
     module_dir = root / "modules"
     on_disk = sorted(p.stem for p in module_dir.glob("*.md")) if module_dir.is_dir() else []
     wanted = list(meta.modules) if meta else on_disk
+    if len(wanted) > MAX_MODULES:
+        problems.append(
+            Problem(
+                str(course_yaml if meta else module_dir),
+                f"{'lists' if meta else 'holds'} {len(wanted):,} modules; a course may have at "
+                f"most {MAX_MODULES} (split it into several courses)",
+                line=sources.course.line(("modules",)) if meta and sources.course else None,
+                field="modules" if meta else None,
+            )
+        )
+        return None, sources, problems
+    too_large = _too_large(root, wanted)
+    if too_large:
+        return None, sources, [*problems, too_large]
+
     modules: list[Module] = []
     for module_id in wanted:
         md = module_dir / f"{module_id}.md"
-        if not md.is_file():
+        if not os.path.lexists(md):
             continue  # reported by the cross-checks, with the line in course.yaml
         text = read_text(md, problems)
         if text is None:
+            continue
+        if len(text) > MODULE_MAX_CHARS:
+            problems.append(
+                Problem(
+                    str(md),
+                    f"the module has {len(text):,} characters; a module may have at most "
+                    f"{MODULE_MAX_CHARS:,} (split it into several modules)",
+                )
+            )
             continue
         front, sections = parse_module(md, text, problems)
         module_meta = to_model(ModuleMeta, front, problems) if front else None
@@ -369,7 +671,7 @@ def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
         extras_path = module_dir / f"{module_id}.yaml"
         extras: ModuleExtras | None = ModuleExtras()
         files = [md]
-        if extras_path.is_file():
+        if os.path.lexists(extras_path):  # a folder or a broken link is reported, not skipped
             doc, extras = _load_doc(extras_path, ModuleExtras, problems)
             files.append(extras_path)
             if doc:
@@ -380,12 +682,12 @@ def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
             modules.append(Module(module_meta, sections, extras, tuple(files)))
 
     glossary, exercises = Glossary(), Exercises()
-    files = [root / "course.yaml"]
-    if (root / "glossary.yaml").is_file():
+    files = [course_yaml]
+    if os.path.lexists(root / "glossary.yaml"):
         sources.glossary, loaded_glossary = _load_doc(root / "glossary.yaml", Glossary, problems)
         glossary = loaded_glossary or glossary
         files.append(root / "glossary.yaml")
-    if (root / "exercises.yaml").is_file():
+    if os.path.lexists(root / "exercises.yaml"):
         sources.exercises, loaded_ex = _load_doc(root / "exercises.yaml", Exercises, problems)
         exercises = loaded_ex or exercises
         files.append(root / "exercises.yaml")
@@ -399,14 +701,19 @@ def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
 def load_course(path: str | os.PathLike[str] | None = None) -> Course:
     """Load and validate a course folder (the bundled course when ``path`` is ``None``).
 
-    Raises :class:`~coursekit.errors.CourseInvalid` listing every problem found.
+    Raises :class:`~coursekit.errors.CourseInvalid` listing every problem found. What is
+    worth knowing but not wrong (a file the course does not use, a module too long for a
+    phone) is in the course's ``warnings``; ``coursekit validate`` prints them.
     """
-    from coursekit.validate import cross_check
+    from coursekit.validate import cross_check, survey
 
     root = Path(path) if path is not None else bundled_course_path()
     course, sources, problems = load_sources(root)
     if course is not None:
         problems.extend(cross_check(course, sources, partial=bool(problems)))
+        errors, warnings = survey(course, sources)
+        problems.extend(errors)
+        course = replace(course, warnings=tuple(warnings))
     if problems or course is None:
         raise CourseInvalid(problems)
     return course

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from coursekit.errors import Problem
 from coursekit.text import plain
 
 __all__ = [
@@ -330,6 +331,8 @@ class Course:
     exercises: Exercises = field(default_factory=Exercises)
     root: Path | None = None
     files: tuple[Path, ...] = field(default=())
+    #: what ``validate`` reports without refusing the course: unused files, long modules
+    warnings: tuple[Problem, ...] = field(default=())
 
     @property
     def id(self) -> str:

@@ -1,16 +1,19 @@
 """Cross-checks that the model alone cannot make: references, quotes, counts.
 
-``cross_check`` returns problems; :func:`coursekit.load_course` raises them all
-at once. ``outline`` is what ``coursekit validate`` prints on success.
+``cross_check`` returns problems; ``survey`` accounts for every file in the
+folder and returns problems and warnings; :func:`coursekit.load_course` raises
+the problems all at once. ``outline`` is what ``coursekit validate`` prints on
+success, warnings included.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from coursekit.content import Located, Sources
+from coursekit.content import MODULE_WARN_CHARS, Located, Sources
 from coursekit.errors import Problem
 from coursekit.model import (
     Checkpoint,
@@ -24,7 +27,14 @@ from coursekit.model import (
 )
 from coursekit.text import plain, reading_minutes
 
-__all__ = ["cross_check", "outline"]
+__all__ = ["NOTES", "cross_check", "outline", "survey"]
+
+#: Files a course folder may hold for people to read; coursekit never reads them.
+NOTES = frozenset({"INGEST-REPORT.md", "HAND-EDITS.md", "README.md"})
+_COURSE_FILES = ("course.yaml", "glossary.yaml", "exercises.yaml")
+#: Files of one kind named one by one; the rest are counted, so a folder of thousands
+#: of stray files gives a short report.
+_NAMED = 20
 
 
 def _problem(doc: Located | None, path: Path, loc: tuple[str | int, ...], message: str) -> Problem:
@@ -60,19 +70,12 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
         if module_id in seen:
             at(("modules", i), f"module {module_id!r} is listed twice")
         seen.add(module_id)
-        if not (root / "modules" / f"{module_id}.md").is_file():
+        if not os.path.lexists(root / "modules" / f"{module_id}.md"):
             at(
                 ("modules", i),
                 f"names module {module_id!r}, but modules/{module_id}.md does not exist",
             )
     listed = set(meta.modules)
-    for md in sorted((root / "modules").glob("*.md")):
-        if md.stem not in listed:
-            problems.append(
-                Problem(
-                    str(md), "is not listed in course.yaml 'modules', so it would never be shown"
-                )
-            )
     if meta.notice_module not in listed:
         at(("notice_module",), f"names {meta.notice_module!r}, which is not in 'modules'")
     for dup in _duplicates(c.id for c in meta.categories):
@@ -290,8 +293,93 @@ def _policy_problems(course: Course, sources: Sources) -> list[Problem]:
     return out
 
 
+def _entries(folder: Path) -> list[Path]:
+    """The folder's entries, dotfiles left out (.coursekit-output.json, .ipynb_checkpoints)."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted(Path(e.path) for e in it if not e.name.startswith("."))
+    except OSError:  # no such folder, or not a folder: reported where it is read
+        return []
+
+
+def _named(problems: list[Problem], folder: Path, what: str) -> list[Problem]:
+    if len(problems) <= _NAMED:
+        return problems
+    more = len(problems) - _NAMED
+    return [*problems[:_NAMED], Problem(str(folder), f"and {more:,} more {what}")]
+
+
+def survey(course: Course, sources: Sources) -> tuple[list[Problem], list[Problem]]:
+    """Account for every file in the course folder: ``(problems, warnings)``.
+
+    A file is used, a note for people (:data:`NOTES`), a dotfile, or reported. A
+    module file the course does not list, a question file without a listed module and a
+    ``.yml`` file coursekit would never read are problems; any other file is a warning.
+    A module too long for a phone (:data:`~coursekit.content.MODULE_WARN_CHARS`) is a
+    warning too.
+    """
+    root = sources.root
+    modules = root / "modules"
+    listed = set(course.meta.modules)
+    problems: list[Problem] = []
+    unused: list[Problem] = []
+
+    def never_read(path: Path, name: str) -> Problem:
+        return Problem(str(path), f"is never read: coursekit reads {name} (rename it)")
+
+    for path in _entries(root):
+        if path.name in {*_COURSE_FILES, "modules", *NOTES}:
+            continue
+        if path.suffix == ".yml" and f"{path.stem}.yaml" in _COURSE_FILES:
+            problems.append(never_read(path, f"{path.stem}.yaml"))
+        else:
+            unused.append(
+                Problem(str(path), "is not part of the course; coursekit does not read it")
+            )
+    module_problems: list[Problem] = []
+    for path in _entries(modules):
+        module_id = path.stem
+        if path.suffix == ".md" and module_id not in listed:
+            module_problems.append(
+                Problem(
+                    str(path), "is not listed in course.yaml 'modules', so it would never be shown"
+                )
+            )
+        elif path.suffix == ".yaml" and module_id not in listed:
+            has_md = os.path.lexists(modules / f"{module_id}.md")
+            module_problems.append(
+                Problem(
+                    str(path),
+                    f"holds questions for module {module_id!r}, which course.yaml does not list"
+                    if has_md
+                    else f"has no {module_id}.md beside it, so its questions would never be shown",
+                )
+            )
+        elif path.suffix == ".yml" and module_id in listed:
+            module_problems.append(never_read(path, f"modules/{module_id}.yaml"))
+        elif path.suffix not in {".md", ".yaml"}:
+            unused.append(
+                Problem(str(path), "is not part of the course; coursekit does not read it")
+            )
+    problems += _named(module_problems, modules, "module files the course does not list")
+
+    warnings = _named(unused, root, "files coursekit does not read")
+    for module in course.modules:
+        chars = module.char_count
+        if chars > MODULE_WARN_CHARS:
+            warnings.append(
+                Problem(
+                    str(module.files[0]),
+                    f"the module has {chars:,} characters of text; above "
+                    f"{MODULE_WARN_CHARS:,} (a handout of about 600 KB) it loads slowly on a "
+                    "phone: split it into several modules",
+                )
+            )
+    return problems, warnings
+
+
 def outline(course: Course) -> str:
-    """A short outline of a valid course: one line per module."""
+    """A short outline of a valid course: one line per module, then its warnings."""
     lines = [
         f"{course.title} ({course.meta.issuer}, {course.meta.date.isoformat()})",
         f"{len(course.modules)} modules, {len(course.glossary.terms)} glossary terms",
@@ -304,4 +392,5 @@ def outline(course: Course) -> str:
             f"{len(course.checkpoints_for(m.id))} checkpoints, "
             f"{len(m.reflections)} reflections [{cat}]"
         )
+    lines += [f"warning: {w}" for w in course.warnings]
     return "\n".join(lines)
