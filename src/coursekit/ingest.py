@@ -1,26 +1,40 @@
-"""Turn a plain-text study packet into a course folder.
+"""Turn a plain-text study packet into a course folder, or merge it into one ingest wrote.
 
-A packet of the conventional shape has a cover notice (an optional issuer
-line, a title, paragraphs, a signature and a date), then 附件一, 附件二 …, each
-with a title, an optional ``来源：… 发布时间：…`` line or a ``（2020年1月31日）``
-date line, and body paragraphs. Unlabelled sections after the last attachment
-(a title followed by a byline such as ``中国疾病预防控制中心 编写``) become
-modules of their own.
+:func:`ingest` claims the output folder before anything else
+(:mod:`coursekit.outputs`: never the packet or a folder holding it, never a
+folder someone else wrote), parses the packet (:mod:`coursekit.packet`) and
+writes ``course.yaml``, ``modules/<id>.md`` for each part and
+``INGEST-REPORT.md``, and an empty ``glossary.yaml`` where there is none (from
+then on it is the trainer's).
 
-Text extracted from PDF or Word is repaired, and every repair is reported:
-paragraphs split at page breaks are joined, emphasis cut by a page break is
-mended, spaces inside numbers and inside titles broken across lines are
-removed. Nothing else in the wording changes.
+A folder ingest wrote before is merged, and only with ``--force``. The module
+text, and what the packet states (titles, labels, issuer, dates, sources, the
+module list), come from the new packet; what the trainer decides (the course
+id, the categories, each module's category, the study format, requirements
+and policy) stays as the trainer left it. Each field is merged three ways
+against what ingest wrote last time, which the folder's manifest keeps: a
+field that only the packet changed is updated, one that only the trainer
+changed is kept, and when both changed the owner named above wins and the
+report says so. Questions, reflections, trainer notes, the glossary and any
+other file that ingest did not write are never touched. Evidence quotes that
+no longer stand in the new text are listed with their file and line.
+
+The report lists every repair, every line kept as metadata rather than text,
+and the guesses to check; :func:`coursekit.transcript.round_trip` then proves,
+from the written files and the report alone, that every character of the
+packet is in the course.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import itertools
+import json
 import re
-import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,355 +43,62 @@ import click
 import yaml
 
 from coursekit.errors import CourseInvalid, Problem
-from coursekit.text import CJK
+from coursekit.outputs import Committed, OutputRefused, claim
+from coursekit.packet import NEUTRAL, Block, Packet, Part, clean_title, parse_packet
+from coursekit.transcript import REPORT, moved_item, repair_item, round_trip, stale_quotes
 
-__all__ = ["Packet", "ingest", "ingest_command", "parse_packet"]
+__all__ = [
+    "Ingested",
+    "course_id",
+    "guess_category",
+    "ingest",
+    "ingest_command",
+    "module_markdown",
+]
 
-NUMERALS = "〇零一二三四五六七八九十百"
-_LABEL = re.compile(rf"^附件\s*([{NUMERALS}]+|\d+)\s*[：:]?$")
-_SOURCE = re.compile(r"^(?:来源[：:]\s*(?P<source>.+?))?\s*(?:发布时间[：:]\s*(?P<date>.+?))?$")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_DATE_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]?$")
-_TERMINAL = set("。！？；：…!?;:")
-_CLOSERS = set("”’」』）)】》")
-_SOFT_END = set("，、,")
-_SENTENCE_END = re.compile(r"[。！？!?]")
-_CATEGORIES = re.compile(r"(?:主要)?包括(?P<list>[^。；]+?)等(?:方面|内容)")
-_HEADING_MAX = 40
-
-# Spaces next to a number or a Latin token inside Chinese text, left by extraction.
-_SPACED_TOKEN_LEFT = re.compile(rf"(?<=[{CJK}]) +(?=[0-9A-Za-z][0-9A-Za-z—./-]* +[{CJK}])")
-_SPACED_TOKEN_RIGHT = re.compile(rf"(?<=[0-9A-Za-z]) +(?=[{CJK}])")
-_CJK_GAP = re.compile(rf"(?<=[{CJK}]) +(?=[{CJK}])")
-
-
-@dataclass
-class Block:
-    """A paragraph of the packet and the line it starts on."""
-
-    line: int
-    text: str
-
-
-@dataclass
-class Part:
-    """The cover notice, an attachment or a trailing section."""
-
-    id: str
-    label: str
-    title: str
-    line: int
-    source: str | None = None
-    published: dt.date | None = None
-    issuer: str | None = None
-    byline: str | None = None
-    blocks: list[Block] = field(default_factory=list)
+GLOSSARY = "glossary.yaml"
+NO_ISSUER = "（未注明）"
+# On a merge, a field that both the packet and the trainer changed comes from the packet
+# when it is one of these; any other field stays as the trainer left it.
+PACKET_COURSE_FIELDS = frozenset({"title", "issuer", "date", "modules", "notice_module"})
+PACKET_MODULE_FIELDS = frozenset(
+    {"id", "label", "title", "source", "published", "issuer", "byline"}
+)
+_ABSENT = object()
+MERGED = (
+    "The module text, titles, labels, sources, dates and the module list come from this "
+    "packet. The course id, the categories, each module's category, the study format, "
+    "requirements and policy stay as you left them, except as noted below. Questions, "
+    "reflections, trainer notes, the glossary and every other file ingest did not write "
+    "are untouched."
+)
 
 
 @dataclass
-class Packet:
-    parts: list[Part]
-    categories: list[str]
-    changes: list[str]
-    path: Path
+class Draft:
+    """A course as data: course.yaml, each module's front matter and text, the guesses made."""
+
+    course: dict[str, Any]
+    fronts: dict[str, dict[str, Any]]
+    bodies: dict[str, str]
+    guesses: list[str]
 
 
-def _chinese_number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (digits.get(tens, 1) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0)
-    return digits.get(text, 0)
+@dataclass
+class Ingested:
+    """What :func:`ingest` did."""
+
+    packet: Packet
+    out: Path
+    course_id: str
+    merged: bool
+    committed: Committed
+    notes: list[str] = field(default_factory=list)  # what a merge kept, replaced or removed
+    stale: list[str] = field(default_factory=list)  # evidence quotes that no longer stand
+    differences: list[str] = field(default_factory=list)  # the round trip's findings
 
 
-def _read_blocks(path: Path, problems: list[Problem]) -> list[Block]:
-    from coursekit.content import read_text
-
-    text = read_text(path, problems)
-    if text is None:
-        return []
-    blocks: list[Block] = []
-    buf: list[str] = []
-    start = 0
-    for n, line in enumerate(text.split("\n"), start=1):
-        stripped = line.strip().replace("\u3000", " ").strip()
-        if stripped:
-            if not buf:
-                start = n
-            buf.append(stripped)
-        elif buf:
-            blocks.append(Block(start, "".join(buf)))
-            buf = []
-    if buf:
-        blocks.append(Block(start, "".join(buf)))
-    return blocks
-
-
-def _ends_sentence(text: str) -> bool:
-    plain = text.replace("**", "")
-    if not plain:
-        return True
-    last = plain[-1]
-    if last in _TERMINAL:
-        return True
-    if last in _CLOSERS:
-        # “…坚决顶上去！” ends a sentence; “四个意识” in mid-sentence does not.
-        return last in "）)" or (len(plain) > 1 and plain[-2] in _TERMINAL)
-    return False
-
-
-def _is_heading(text: str) -> bool:
-    """A short line that is not a sentence: no sentence ends in it, and it stops without a comma."""
-    plain = text.replace("**", "")
-    return (
-        len(plain) <= _HEADING_MAX
-        and not _ends_sentence(text)
-        and plain[-1] not in _SOFT_END
-        and not _SENTENCE_END.search(plain)
-    )
-
-
-def _is_split(text: str) -> bool:
-    """A block cut at a page break: it stops mid-sentence and is not a heading."""
-    if _ends_sentence(text):
-        return False
-    return not _is_heading(text) or text.endswith("**")
-
-
-def _join_split(first: str, second: str) -> tuple[str, bool]:
-    """Join two halves; emphasis cut at the break runs on to the end of its sentence."""
-    cut = re.search(r"\*\*([^*]+)\*\*$", first)
-    if cut and not _ends_sentence(cut.group(1)):
-        end = re.search(r"[。！？!?]", second)
-        if end:
-            head = first[: cut.start()] + "**" + cut.group(1)
-            return head + second[: end.end()] + "**" + second[end.end() :], True
-    return first + second, False
-
-
-def _clean_body(text: str) -> str:
-    text = _SPACED_TOKEN_LEFT.sub("", text)
-    return _SPACED_TOKEN_RIGHT.sub("", text)
-
-
-def _clean_title(text: str) -> str:
-    return _clean_body(_CJK_GAP.sub("", text))
-
-
-def _date(text: str) -> dt.date | None:
-    m = _DATE.search(text)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
-def _repair(blocks: list[Block], where: str, changes: list[str]) -> list[Block]:
-    """Join page-break splits and remove stray spaces, recording each change."""
-    out: list[Block] = []
-    for block in blocks:
-        if out and _is_split(out[-1].text):
-            joined, moved = _join_split(out[-1].text, block.text)
-            changes.append(
-                f"{where}: joined the paragraph split at a page break (lines {out[-1].line} and "
-                f"{block.line}): …{out[-1].text[-8:]}|{block.text[:8]}…"
-            )
-            if moved:
-                changes.append(
-                    f"{where}: emphasis cut at the page break (line {out[-1].line}) now runs "
-                    "to the end of its sentence"
-                )
-            out[-1] = Block(out[-1].line, joined)
-            continue
-        out.append(Block(block.line, block.text))
-    for block in out:
-        cleaned = _clean_body(block.text)
-        if cleaned != block.text:
-            changes.append(f"{where}: removed spaces inside numbers (line {block.line})")
-            block.text = cleaned
-    return out
-
-
-def _split_signature(part: Part) -> None:
-    """A trailing issuer line and date line become the part's issuer and date."""
-    blocks = part.blocks
-    if blocks and _DATE_LINE.match(blocks[-1].text):
-        date = _date(blocks[-1].text)
-        if (
-            date
-            and len(blocks) >= 2
-            and _is_heading(blocks[-2].text)
-            and len(blocks[-2].text) <= 30
-        ):
-            part.issuer = part.issuer or blocks[-2].text
-            part.published = part.published or date
-            del blocks[-2:]
-        elif date:
-            part.published = part.published or date
-            del blocks[-1:]
-
-
-def _parse_head(
-    part: Part, blocks: list[Block], problems: list[Problem], path: Path
-) -> list[Block]:
-    """Read a part's title and source/date lines; return its body blocks."""
-    if not blocks or _ends_sentence(blocks[0].text) or _DATE_LINE.match(blocks[0].text):
-        line = blocks[0].line if blocks else part.line
-        problems.append(
-            Problem(
-                str(path),
-                f"{part.label} has no title line after its label",
-                line=line,
-                field="title",
-            )
-        )
-        return blocks
-    part.title = _clean_title(blocks[0].text)
-    rest = blocks[1:]
-    if rest and rest[0].text.startswith(("来源", "发布时间")):
-        m = _SOURCE.match(rest[0].text)
-        if m:
-            part.source = m.group("source")
-            if m.group("date"):
-                _set_date(part, m.group("date"), "发布时间 ", rest[0].line, path, problems)
-        rest = rest[1:]
-    elif rest and _DATE_LINE.match(rest[0].text):
-        _set_date(part, rest[0].text, "日期 ", rest[0].line, path, problems)
-        rest = rest[1:]
-    return rest
-
-
-def _set_date(
-    part: Part, text: str, what: str, line: int, path: Path, problems: list[Problem]
-) -> None:
-    """The part's date from ``text``; an impossible date is a problem on that line."""
-    part.published = _date(text)
-    if part.published is None:
-        problems.append(
-            Problem(
-                str(path),
-                f"{part.label}: {what}is not a real date: {text!r}",
-                line=line,
-                field="published",
-            )
-        )
-
-
-def _trailing_sections(body: list[Block]) -> tuple[list[Block], list[list[Block]]]:
-    """Split unlabelled sections (a title, then a byline) off the end of the last attachment."""
-    starts = [
-        i
-        for i in range(1, len(body) - 1)
-        if _is_heading(body[i].text)
-        and _is_heading(body[i + 1].text)
-        and len(body[i + 1].text) <= 30
-        and not _DATE_LINE.match(body[i + 1].text)
-        and not _is_split(body[i - 1].text)
-    ]
-    if not starts:
-        return body, []
-    bounds = [*starts, len(body)]
-    return body[: starts[0]], [body[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def parse_packet(path: Path) -> Packet:
-    """Parse and repair a packet; raises :class:`CourseInvalid` when its shape is wrong."""
-    problems: list[Problem] = []
-    blocks = _read_blocks(path, problems)
-    if problems:
-        raise CourseInvalid(problems)
-    if not blocks:
-        raise CourseInvalid([Problem(str(path), "the packet is empty")])
-    changes: list[str] = []
-    starts = [i for i, b in enumerate(blocks) if _LABEL.match(b.text)]
-    if not starts:
-        raise CourseInvalid(
-            [Problem(str(path), "no attachments found: expected lines such as 附件一")]
-        )
-
-    cover = blocks[: starts[0]]
-    notice = Part("overview", "通知", "", cover[0].line if cover else 1)
-    heads: list[Block] = []
-    while cover and _is_heading(cover[0].text) and len(heads) < 2:
-        heads.append(cover.pop(0))
-    if not heads:
-        problems.append(
-            Problem(str(path), "the cover notice has no title line", line=1, field="title")
-        )
-    else:
-        notice.title = _clean_title(heads[-1].text)
-        if len(heads) == 2:
-            notice.issuer = heads[0].text
-        if heads[-1].text != notice.title:
-            changes.append(f"notice: joined the title broken across lines (line {heads[-1].line})")
-    notice.blocks = cover
-    _split_signature(notice)
-    parts = [notice]
-
-    seen: list[tuple[int, str]] = []
-    for k, start in enumerate(starts):
-        end = starts[k + 1] if k + 1 < len(starts) else len(blocks)
-        label_block = blocks[start]
-        label = label_block.text.rstrip("：:").replace(" ", "")
-        number = _chinese_number(_LABEL.match(label_block.text).group(1))  # type: ignore[union-attr]
-        if seen and number != seen[-1][0] + 1:
-            problems.append(
-                Problem(
-                    str(path),
-                    f"{label} follows {seen[-1][1]}: attachments should be numbered in order",
-                    line=label_block.line,
-                )
-            )
-        seen.append((number, label))
-        part = Part(f"a{number}", label, "", label_block.line)
-        body = _parse_head(part, blocks[start + 1 : end], problems, path)
-        if part.title and part.title != blocks[start + 1].text:
-            changes.append(
-                f"{part.id}: joined the title broken across lines (line {blocks[start + 1].line})"
-            )
-        trailing: list[list[Block]] = []
-        if k + 1 == len(starts):
-            body, trailing = _trailing_sections(body)
-        part.blocks = body
-        _split_signature(part)
-        parts.append(part)
-        for j, section in enumerate(trailing, start=1):
-            title = _clean_title(section[0].text)
-            extra = Part(
-                f"k{j}", title, title, section[0].line, byline=_clean_title(section[1].text)
-            )
-            extra.blocks = section[2:]
-            _split_signature(extra)
-            parts.append(extra)
-            changes.append(
-                f"k{j}: the section after the last attachment (line {section[0].line}) "
-                "became a module of its own"
-            )
-
-    for part in parts:
-        part.blocks = _repair(part.blocks, part.id, changes)
-        if not part.blocks:
-            problems.append(
-                Problem(str(path), f"{part.label or part.id} has no text", line=part.line)
-            )
-    if problems:
-        raise CourseInvalid(problems)
-
-    categories = _categories(notice)
-    return Packet(parts, categories, changes, path)
-
-
-def _categories(notice: Part) -> list[str]:
-    for block in notice.blocks:
-        m = _CATEGORIES.search(block.text.replace("**", ""))
-        if m:
-            items = re.split(r"、|以及|及(?=[^时])", m.group("list"))
-            return [i.strip() for i in items if i.strip()]
-    return ["学习内容"]
+# --- categories -----------------------------------------------------------------------------
 
 
 def _bigrams(text: str) -> set[str]:
@@ -407,7 +128,20 @@ def guess_category(
     return scores.index(best), best > 0 and scores.count(best) == 1
 
 
-# --- writing the course folder ------------------------------------------------------------------
+# --- the course as data ------------------------------------------------------------------------
+
+
+def course_id(packet: Packet) -> str:
+    """``packet-<date>-<hash>``: the notice's date and a hash of its issuer and title (ASCII)."""
+    notice = packet.notice
+    digest = hashlib.sha256(f"{notice.issuer or ''}\n{notice.title}".encode()).hexdigest()[:6]
+    when = notice.published.isoformat() if notice.published else "undated"
+    return f"packet-{when}-{digest}"
+
+
+def _course_date(packet: Packet) -> dt.date:
+    dates = [p.published for p in packet.parts if p.published]
+    return packet.notice.published or (max(dates) if dates else dt.date.today())
 
 
 def _front(part: Part, category: str) -> dict[str, Any]:
@@ -424,92 +158,441 @@ def _front(part: Part, category: str) -> dict[str, Any]:
     return front
 
 
+def _body(part: Part) -> str:
+    """A module's text: a paragraph a line, ``##`` before a heading, blank lines between."""
+    lines: list[str] = []
+    for block in part.text:
+        lines += [f"## {clean_title(block.text)}" if block.heading else block.text, ""]
+    return "\n".join(lines)
+
+
 def _dump(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
-def module_markdown(part: Part, category: str) -> str:
-    """A module file: front matter, then paragraphs and sub-section headings."""
-    lines = ["---", _dump(_front(part, category)).rstrip("\n"), "---", ""]
-    for block in part.blocks:
-        if _is_heading(block.text):
-            lines += [f"## {_clean_title(block.text)}", ""]
-        else:
-            lines += [block.text, ""]
-    return "\n".join(lines)
+def module_markdown(front: Mapping[str, Any], body: str) -> str:
+    """A module file: front matter, then the text."""
+    return "\n".join(["---", _dump(dict(front)).rstrip("\n"), "---", "", body])
 
 
-def ingest(packet_path: Path, out: Path, force: bool = False) -> Packet:
-    """Write a course folder for the packet at ``packet_path`` to ``out``, atomically."""
-    packet = parse_packet(packet_path)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise CourseInvalid(
-            [Problem(str(out), "already exists and is not empty; use --force to replace it")]
-        )
-    notice = packet.parts[0]
-    categories = [
-        {"id": f"c{i}", "name": name} for i, name in enumerate(packet.categories, start=1)
-    ]
-    report = ["# Ingest report", "", f"Packet: `{packet_path.name}`", "", "## Repairs", ""]
-    report += [f"- {c}" for c in packet.changes] or ["- none"]
-    report += ["", "## Categories (guessed; review them)", ""]
-
-    tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out.parent if out.parent.exists() else None))
-    try:
-        (tmp / "modules").mkdir()
-        for part in packet.parts:
-            headings = [b.text for b in part.blocks if _is_heading(b.text)]
-            index, sure = guess_category(part, packet.categories, headings, notice.title)
-            category = f"c{index + 1}"
-            report.append(
-                f"- {part.id}: {category} {packet.categories[index]}"
-                + ("" if sure else " (uncertain)")
-            )
-            (tmp / "modules" / f"{part.id}.md").write_text(
-                module_markdown(part, category), encoding="utf-8"
-            )
-        first = notice.blocks[0].text if notice.blocks else ""
-        course = {
-            "id": "course",
-            "title": notice.title,
-            "issuer": notice.issuer or "",
-            "date": notice.published or dt.date.today(),
-            "lang": "zh",
-            "notice_module": "overview",
-            "modules": [p.id for p in packet.parts],
-            "categories": categories,
-            "study_format": _study_format(first),
-        }
-        if not course["issuer"]:
-            course["issuer"] = "（未注明）"
-            report.append("- the notice names no issuer: course.yaml says （未注明）; fill it in")
-        (tmp / "course.yaml").write_text(_dump(course), encoding="utf-8")
-        (tmp / "glossary.yaml").write_text(_dump({"terms": []}), encoding="utf-8")
-        (tmp / "INGEST-REPORT.md").write_text("\n".join(report) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return packet
-
-
-def _study_format(first: str) -> dict[str, Any]:
-    """The sentence of the notice that says how study is done, quoted as evidence."""
-    sentences = [s + "。" for s in first.replace("**", "").split("。") if s]
-    chosen = next((s for s in sentences if "学习" in s and ("方式" in s or "时间" in s)), None)
-    chosen = chosen or (sentences[0] if sentences else "（未注明）")
-    quote = chosen.rstrip("。")
-    mode = re.search(r"采取(.+?)方式", quote)
-    schedule = re.search(r"时间[^，。]*", quote)
-    online = re.search(r"结合(.+?)等在线", quote)
-    return {
-        "mode": mode.group(1) if mode else "自学",
-        "online": re.split(r"、", online.group(1)) if online else [],
-        "schedule": schedule.group(0) if schedule else "未注明",
-        "evidence": {"module": "overview", "paragraph": 1, "quote": quote},
+def _draft(packet: Packet) -> Draft:
+    notice = packet.notice
+    names = packet.categories or ["学习内容"]
+    fronts: dict[str, dict[str, Any]] = {}
+    bodies: dict[str, str] = {}
+    guesses: list[str] = []
+    for part in packet.parts:
+        headings = [b.text for b in part.text if b.heading]
+        index, sure = guess_category(part, names, headings, notice.title)
+        fronts[part.id] = _front(part, f"c{index + 1}")
+        bodies[part.id] = _body(part)
+        guesses.append(f"{part.id}: c{index + 1} {names[index]}" + ("" if sure else " (uncertain)"))
+    fmt = packet.study_format
+    course = {
+        "id": course_id(packet),
+        "title": notice.title,
+        "issuer": notice.issuer or NO_ISSUER,
+        "date": _course_date(packet),
+        "lang": "zh",
+        "notice_module": notice.id,
+        "modules": [p.id for p in packet.parts],
+        "categories": [{"id": f"c{i}", "name": n} for i, n in enumerate(names, start=1)],
+        "study_format": {
+            "mode": fmt.mode,
+            "online": fmt.online,
+            "schedule": fmt.schedule,
+            "evidence": {"module": notice.id, "paragraph": fmt.paragraph, "quote": fmt.quote},
+        },
     }
+    return Draft(course, fronts, bodies, guesses)
+
+
+def _files(draft: Draft, header: str = "") -> dict[str, str]:
+    files = {"course.yaml": header + _dump(_with_dates(draft.course, ("date",)))}
+    for mid, front in draft.fronts.items():
+        files[f"modules/{mid}.md"] = module_markdown(
+            _with_dates(front, ("published",)), draft.bodies[mid]
+        )
+    return files
+
+
+def _with_dates(data: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """Dates read back as text (``2020-02-04``) written as YAML dates again, not as strings."""
+    out = dict(data)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            # the trainer's impossible date stays as written; validate names it
+            with contextlib.suppress(ValueError):
+                out[key] = dt.date.fromisoformat(value)
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _record(packet: Packet, draft: Draft) -> dict[str, Any]:
+    """What this ingest wrote, kept in the manifest: the base of the next merge."""
+    record: dict[str, Any] = _jsonable(
+        {
+            "packet": {"name": packet.path.name, "id": course_id(packet)},
+            "course": draft.course,
+            "modules": draft.fronts,
+            "bodies": {mid: _sha(body) for mid, body in draft.bodies.items()},
+        }
+    )
+    return record
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def _moved_lines(part: Part) -> list[tuple[Block, str]]:
+    """The part's lines kept as metadata, each with where it stood relative to the text."""
+    out = [(b, "before the title") for b in part.top]
+    paragraphs, seen = 0, False
+    for i, block in enumerate(part.blocks):
+        if block.kind != "moved":
+            seen = True
+            paragraphs += not block.heading
+            continue
+        later = any(b.kind != "moved" for b in part.blocks[i + 1 :])
+        where = "before the text" if not seen else f"after ¶{paragraphs}" if later else "at the end"
+        out.append((block, where))
+    return out
+
+
+def _check_first(packet: Packet, draft: Draft, merging: bool) -> list[str]:
+    notice, course = packet.notice, draft.course
+    if merging:
+        made = "as the course had it (see Merged below)"
+    else:
+        made = (
+            "made from the notice's date and a hash of its issuer and title, so that each "
+            "packet's course has an id of its own"
+        )
+    lines = [
+        f"- **Course id** `{course.get('id')}`: {made}. Learner records carry it. Change it in "
+        "`course.yaml` now if you want another (a-z, 0-9 and -), never once learners have "
+        "started.",
+        f"- **Title** {notice.title} (line {notice.line}); **issuer** {course.get('issuer')}; "
+        f"**date** {course.get('date')}.",
+    ]
+    if not notice.issuer:
+        lines.append(f"- The notice names no issuer: `course.yaml` says {NO_ISSUER}; fill it in.")
+    if not notice.published:
+        lines.append(
+            f"- The notice has no date: `course.yaml` says {course['date']} "
+            "(the latest date in the packet, or today); check it."
+        )
+    if merging:
+        lines.append(
+            "- **Study format, categories and each module's category**: yours, kept; "
+            "the packet's reading of them is under Merged below where it differs."
+        )
+    else:
+        lines += _guesses(packet, draft)
+    lines += [f"- {n}" for n in packet.notes]
+    return lines
+
+
+def _guesses(packet: Packet, draft: Draft) -> list[str]:
+    """The report's lines on the study format and the categories ingest read or guessed."""
+    fmt, lines = packet.study_format, []
+    where = f"overview ¶{fmt.paragraph}, line {fmt.line}"
+    said = f"mode {fmt.mode}, online {'、'.join(fmt.online) or '—'}, schedule {fmt.schedule}"
+    if fmt.doubts:
+        lines.append(
+            f"- **Study format: not certain, review it.** From {where}: {said}. Ingest could "
+            f"not read {'; '.join(fmt.doubts)}; `course.yaml` says {NEUTRAL} there. "
+            f"The evidence quotes the sentence: {fmt.quote}"
+        )
+    else:
+        lines.append(f"- **Study format** from {where}: {said}. Check it.")
+    if packet.categories:
+        names = "; ".join(f"c{i} {n}" for i, n in enumerate(packet.categories, start=1))
+        lines.append(f"- **Categories** from the notice: {names}.")
+    else:
+        lines.append(
+            "- **Categories: the notice lists none** (no 包括…等方面): `course.yaml` has one, "
+            "学习内容; replace it with the notice's."
+        )
+    lines.append("- **Each module's category** (guessed; review them):")
+    lines += [f"  - {g}" for g in draft.guesses]
+    return lines
+
+
+def _report(packet: Packet, draft: Draft, merge_notes: list[str] | None, stale: list[str]) -> str:
+    lines = ["# Ingest report", "", f"Packet: `{packet.path.name}`, {packet.line_count} lines."]
+    merging = merge_notes is not None
+    lines += ["", "## Check these first", "", *_check_first(packet, draft, merging)]
+    lines += ["", "## Repairs", ""]
+    lines += [repair_item(r.part, r.line, r.what, r.old, r.new) for r in packet.repairs]
+    if not packet.repairs:
+        lines.append("- none")
+    lines += ["", "## Lines kept as metadata, not as text", ""]
+    for part in packet.parts:
+        for block, where in _moved_lines(part):
+            lines.append(moved_item(block.line, part.id, where, block.text, block.becomes))
+    if merge_notes is not None:
+        lines += ["", "## Merged into the course ingest wrote before", "", MERGED, *merge_notes]
+    if stale:
+        lines += ["", "## Evidence quotes that no longer stand in the new text", ""]
+        lines += [f"- {s}" for s in stale]
+    return "\n".join(lines) + "\n"
+
+
+def _round_trip_section(differences: list[str]) -> str:
+    lines = ["", "## Round trip", ""]
+    if differences:
+        lines += [f"- {d}" for d in differences]
+    else:
+        lines.append(
+            "- Every character of the packet is in the course, apart from the repairs and the "
+            "lines kept as metadata listed above."
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --- merging into a course ingest wrote before ----------------------------------------------------
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is _ABSENT or b is _ABSENT:
+        return a is b
+    return bool(_jsonable(a) == _jsonable(b))
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if value is _ABSENT else json.dumps(_jsonable(value), ensure_ascii=False)
+
+
+def _three_way(
+    base: Mapping[str, Any],
+    current: Mapping[str, Any],
+    new: Mapping[str, Any],
+    packet_fields: frozenset[str],
+    where: str,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Merge one mapping's fields; see the module docstring for who wins."""
+    out: dict[str, Any] = {}
+    for key in [*new, *(k for k in current if k not in new)]:
+        b, c, n = base.get(key, _ABSENT), current.get(key, _ABSENT), new.get(key, _ABSENT)
+        if _same(n, b):
+            value = c  # the packet did not change it: the trainer's, edited or not
+        elif _same(c, b) or _same(c, n):
+            value = n  # only the packet changed it
+        elif key in packet_fields:
+            value = n
+            notes.append(f"- {where}: `{key}` from the packet, {_shown(n)}; yours was {_shown(c)}")
+        else:
+            value = c
+            notes.append(f"- {where}: `{key}` kept as you set it; the packet now gives {_shown(n)}")
+        if value is not _ABSENT:
+            out[key] = value
+    return out
+
+
+def _read_doc(path: Path, front: bool = False) -> dict[str, Any] | None:
+    """A YAML file (or a module's front matter) of the course as it is now; ``None`` if absent."""
+    from coursekit.content import parse_module, parse_yaml, read_text
+
+    if not path.exists():
+        return None
+    problems: list[Problem] = []
+    text = read_text(path, problems)
+    doc = None
+    if text is not None:
+        doc = parse_module(path, text, problems)[0] if front else parse_yaml(path, text, problems)
+    if doc is not None and not isinstance(doc.data, dict):
+        problems.append(Problem(str(path), "should be a mapping of fields", line=1))
+    if problems or doc is None:
+        problems.append(
+            Problem(str(path), "cannot be merged until it reads again; fix it or move it away")
+        )
+        raise CourseInvalid(problems)
+    return dict(doc.data)
+
+
+def _merge_modules(
+    base: list[str], current: list[str], merged: list[str], notes: list[str]
+) -> list[str]:
+    """The packet's module list, with the modules the trainer added kept where they stood."""
+    out = list(merged)
+    for i, mid in enumerate(current):
+        if mid in base or mid in out:
+            continue
+        after = next((m for m in reversed(current[:i]) if m in out), None)
+        out.insert(out.index(after) + 1 if after else 0, mid)
+        notes.append(f"- course.yaml: your module `{mid}` kept in `modules`")
+    return out
+
+
+def _merge_course(draft: Draft, root: Path, base: Mapping[str, Any], notes: list[str]) -> str:
+    """Merge course.yaml into ``draft.course``; returns the file's leading comment lines."""
+    current = _read_doc(root / "course.yaml")
+    if current is None:
+        return ""
+    old = dict(base.get("course") or {})
+    draft.course = _three_way(
+        old, current, draft.course, PACKET_COURSE_FIELDS, "course.yaml", notes
+    )
+    draft.course["modules"] = _merge_modules(
+        list(old.get("modules") or []),
+        [str(m) for m in current.get("modules") or []],
+        list(draft.course.get("modules") or []),
+        notes,
+    )
+    text = (root / "course.yaml").read_text(encoding="utf-8", errors="replace")
+    return "".join(itertools.takewhile(lambda x: x.startswith("#"), text.splitlines(True)))
+
+
+def _merge_module(
+    mid: str, draft: Draft, root: Path, base: Mapping[str, Any], notes: list[str]
+) -> None:
+    path = root / "modules" / f"{mid}.md"
+    current = _read_doc(path, front=True)
+    if current is None:
+        return
+    old = (base.get("modules") or {}).get(mid) or {}
+    where = f"modules/{mid}.md"
+    draft.fronts[mid] = _three_way(
+        old, current, draft.fronts[mid], PACKET_MODULE_FIELDS, where, notes
+    )
+    body = path.read_text(encoding="utf-8", errors="replace").split("\n---\n", 1)[-1].lstrip("\n")
+    if _sha(body) != (base.get("bodies") or {}).get(mid) and body != draft.bodies[mid]:
+        new = set(draft.bodies[mid].split("\n"))
+        lost = [x for x in body.split("\n") if x.strip() and x not in new]
+        notes.append(
+            f"- {where}: the text had been edited by hand; it is the packet's again. "
+            f"Your lines that the packet does not have ({len(lost)}), verbatim:"
+        )
+        notes += [f"  - `{x}`" for x in lost]
+
+
+def _fix_categories(draft: Draft, notes: list[str]) -> None:
+    """A module whose category the merged course does not have gets a new guess among its own."""
+    cats = [c for c in draft.course.get("categories") or [] if isinstance(c, dict)]
+    ids = [str(c.get("id")) for c in cats]
+    if not ids:
+        return
+    for mid, front in draft.fronts.items():
+        if front.get("category") in ids:
+            continue
+        part = Part(mid, str(front.get("label", "")), str(front.get("title", "")), 0)
+        index, _ = guess_category(part, [str(c.get("name", "")) for c in cats], [], "")
+        front["category"] = ids[index]
+        notes.append(
+            f"- modules/{mid}.md: `category` guessed as {ids[index]} among your categories"
+        )
+
+
+def _merge(
+    draft: Draft,
+    output_path: Path,
+    base: Mapping[str, Any],
+    owned: Mapping[str, str],
+    packet: Packet,
+) -> tuple[str, list[str], dict[str, bytes]]:
+    """Merge the draft into the folder's course: the header, the notes, the files kept as is."""
+    notes: list[str] = []
+    handed = set(base.get("kept") or [])  # files kept for the trainer by an earlier merge
+    before = base.get("packet") or {}
+    if before.get("id") and before["id"] != course_id(packet):
+        notes.append(
+            f"- This packet is not the one the course was made from ({before.get('name')}): "
+            "if it is next month's, ingest it into a new folder instead, so that the learner "
+            "records of the two stay apart."
+        )
+    header = _merge_course(draft, output_path, base, notes)
+    for mid in draft.fronts:
+        _merge_module(mid, draft, output_path, base, notes)
+    _fix_categories(draft, notes)
+    kept: dict[str, bytes] = {}
+    for rel, digest in owned.items():
+        mid = rel.removeprefix("modules/").removesuffix(".md")
+        if not (rel.startswith("modules/") and rel.endswith(".md")) or mid in draft.fronts:
+            continue
+        path = output_path / rel
+        theirs = " Your" if (output_path / "modules" / f"{mid}.yaml").exists() else ""
+        edited = path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != digest
+        if path.is_file() and (edited or rel in handed):
+            kept[rel] = path.read_bytes()
+            notes.append(
+                f"- {rel}: the packet no longer has `{mid}`; the file was edited, so it is kept "
+                "(remove it yourself)"
+            )
+        else:
+            notes.append(
+                f"- {rel}: removed, the packet no longer has `{mid}`."
+                + (f"{theirs} modules/{mid}.yaml is kept: move or delete it." if theirs else "")
+            )
+    return header, notes, kept
+
+
+# --- ingest ------------------------------------------------------------------------------
+
+
+def _check_fresh(files: Mapping[str, bytes], out: Path) -> None:
+    """Load the new course from a scratch folder; refuse, naming ``out``, if it is not valid."""
+    from coursekit.content import load_course
+
+    with tempfile.TemporaryDirectory(prefix=".ingest-check-") as scratch:
+        root = Path(scratch) / "course"
+        for rel, data in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        try:
+            load_course(root)
+        except CourseInvalid as exc:
+            raise CourseInvalid(
+                [
+                    Problem(p.file.replace(str(root), str(out)), p.message, p.line, p.field)
+                    for p in exc.problems
+                ]
+            ) from None
+
+
+def ingest(packet_path: Path, out: Path, force: bool = False) -> Ingested:
+    """Write (or, with ``force``, merge into) the course folder ``out`` for the packet."""
+    # Ingest asks for --force on any folder it wrote before, changed or not, with a message
+    # of its own; so claim's own check of changed files is not wanted here.
+    output = claim(out, "ingest", inputs=[packet_path], force=True)
+    merging = bool(output.owned)
+    if merging and not force:
+        raise OutputRefused(
+            f"{out}: holds a course that coursekit ingest wrote before; use --force to merge "
+            "this packet into it (questions, reflections, notes, the glossary and your edits "
+            "to course.yaml and the modules' front matter are kept)"
+        )
+    packet = parse_packet(packet_path)
+    draft = _draft(packet)
+    record = _record(packet, draft)
+    header, notes, kept = "", list[str](), dict[str, bytes]()
+    if merging:
+        base = output.extra.get("ingest")  # what ingest wrote here last time
+        base = base if isinstance(base, dict) else {}
+        header, notes, kept = _merge(draft, output.path, base, output.owned, packet)
+        record["kept"] = sorted(kept)
+    files = _files(draft, header)
+    stale = stale_quotes(files, output.path, out) if merging else []
+    report = _report(packet, draft, notes if merging else None, stale)
+    differences = round_trip(packet.text, {**files, REPORT: report})
+    files[REPORT] = report + _round_trip_section(differences)
+    data = {rel: text.encode() for rel, text in files.items()} | kept
+    # An empty glossary where there is none; from then on it is the trainer's, not ingest's.
+    seed = {GLOSSARY: _dump({"terms": []}).encode()}
+    if not merging:
+        _check_fresh({**data, **seed}, out)
+    committed = output.commit(data, extra={"ingest": record}, seed=seed)
+    course = str(draft.course.get("id"))
+    return Ingested(packet, out, course, merging, committed, notes, stale, differences)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -518,26 +601,79 @@ def _study_format(first: str) -> dict[str, Any]:
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="The course folder to write (must be new or empty, unless --force).",
+    help="The course folder to write: new or empty, or one ingest wrote before (with --force).",
 )
-@click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Merge the packet into a course folder ingest wrote before, keeping your edits.",
+)
 def ingest_command(packet: Path, out: Path, force: bool) -> None:
     """Turn a plain-text study packet into a course folder that validates.
 
     Page-break splits, stray emphasis and spaces inside numbers are repaired;
-    INGEST-REPORT.md in the new folder lists every change and the guessed
-    categories to review.
+    INGEST-REPORT.md in the folder lists every change, every line kept as
+    metadata and the guesses to check (the course id, the study format, the
+    categories). With --force, a folder ingest wrote before is merged: the
+    text comes from the packet, your questions, notes, glossary and edits
+    stay. Files ingest did not write are never changed.
     """
     from coursekit.cli import report_errors
-    from coursekit.content import load_course
 
     @report_errors
     def run() -> None:
         result = ingest(packet, out, force=force)
-        load_course(out)
-        click.echo(
-            f"wrote {out}: {len(result.parts)} modules, {len(result.changes)} repairs "
-            f"(see {out / 'INGEST-REPORT.md'})"
-        )
+        _say(result)
+        if result.merged:
+            _validate_merged(out)
 
     run()
+
+
+def _validate_merged(out: Path) -> None:
+    """A merged course keeps the trainer's files, which may no longer fit: say so, not fail."""
+    from coursekit.content import load_course
+
+    try:
+        load_course(out)
+    except CourseInvalid as exc:
+        n = len(exc.problems)
+        click.echo(
+            f"the merged course does not validate yet ({n} problem{'s' if n != 1 else ''}): "
+            f"fix them and run `coursekit validate {out}`",
+            err=True,
+        )
+
+
+def _say(result: Ingested) -> None:
+    out, packet = result.out, result.packet
+    verb = "merged the packet into" if result.merged else "wrote"
+    click.echo(
+        f"{verb} {out}: {len(packet.parts)} modules, {len(packet.repairs)} repairs "
+        f"(see {out / REPORT})"
+    )
+    click.echo(
+        f"check the course id {result.course_id} in {out / 'course.yaml'}: learner records "
+        "carry it, so change it now if you want another"
+    )
+    if packet.study_format.doubts and not result.merged:
+        click.echo(
+            "review the study format in course.yaml: ingest could not read "
+            + "; ".join(packet.study_format.doubts),
+            err=True,
+        )
+    for note in result.notes:
+        click.echo(note.removeprefix("- "))
+    if result.stale:
+        n = len(result.stale)
+        quotes = "quote no longer stands" if n == 1 else "quotes no longer stand"
+        click.echo(f"{n} evidence {quotes} in the new text (fix them by hand):", err=True)
+        for line in result.stale:
+            click.echo(f"warning: {line}", err=True)
+    for line in result.differences:
+        click.echo(f"warning: not in the course: {line}", err=True)
+    if result.committed.kept:
+        click.echo(
+            f"kept as they were: {', '.join(result.committed.kept[:8])}"
+            + (" …" if len(result.committed.kept) > 8 else "")
+        )
