@@ -24,7 +24,7 @@ import zlib
 from pathlib import Path
 
 from coursekit import load_course
-from coursekit.records import MAX_BYTES, _checksum, record_json
+from coursekit.records import MAX_ATTEMPTS, MAX_BYTES, _checksum, record_json
 from coursekit.report import build_report, load_cohort, write_report
 
 
@@ -101,7 +101,8 @@ def one_member_zip(name: str, method: int, data: bytes, size: int, copies: int =
 
 
 def largest_record(course, learner: str) -> str:  # type: ignore[no-untyped-def]
-    """A valid record of nearly MAX_BYTES of attempts: the most memory per byte."""
+    """A valid record of nearly MAX_BYTES: as many attempts as a record may hold (the most
+    memory per byte), the rest long reflections."""
     module, question = course.all_checkpoints()[0]
     attempt = {
         "checkpoint": question.id,
@@ -109,7 +110,11 @@ def largest_record(course, learner: str) -> str:  # type: ignore[no-untyped-def]
         "correct": True,
         "at": "2020-02-05T08:00:00Z",
     }
-    n = (MAX_BYTES - 4096) // (len(json.dumps(attempt, separators=(",", ":"))) + 1)
+    room = MAX_BYTES - 4096 - MAX_ATTEMPTS * (len(json.dumps(attempt, separators=(",", ":"))) + 1)
+    texts = [
+        {"reflection": f"r{i}", "text": "x" * 200_000, "updated_at": "2020-02-05T08:00:00Z"}
+        for i in range(room // (200_000 + 80))
+    ]
     body = {
         "schema": "coursekit.learner-record",
         "schema_version": 1,
@@ -117,15 +122,11 @@ def largest_record(course, learner: str) -> str:  # type: ignore[no-untyped-def]
         "learner": learner,
         "last_activity": "2020-02-05T08:00:00Z",
         "modules": [
-            {
-                "module": module,
-                "read_at": None,
-                "attempts": [attempt] * min(10_000, n - i),
-                "reflections": [],
-            }
-            for i in range(0, n, 10_000)
+            {"module": module, "read_at": None, "attempts": [attempt] * MAX_ATTEMPTS,
+             "reflections": texts[:100]},
+            {"module": "m2", "read_at": None, "attempts": [], "reflections": texts[100:]},
         ],
-    }
+    }  # fmt: skip
     return json.dumps({**body, "checksum": _checksum(body)}, separators=(",", ":"))
 
 
