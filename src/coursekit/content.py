@@ -489,27 +489,35 @@ def _describe_constraint(err: Any) -> str:
 _FRONT = re.compile(r"\A---\n(.*?)\n---[ \t]*\n", re.S)
 
 
-def _blocks(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:
-    """Blank-line separated blocks with the line each starts on; a heading is its own block."""
+# A heading is one to six #s and a space (or nothing), as in CommonMark: text that only
+# starts with # (`#武汉加油#…`, a hashtag) is a paragraph and keeps its #.
+_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+
+
+def _blocks(lines: list[str], first_line: int) -> Iterator[tuple[int, str, bool]]:
+    """Blank-line separated blocks: the line each starts on, its text, whether a heading.
+
+    A heading is its own block.
+    """
     start = 0
     buf: list[str] = []
     for i, line in enumerate(lines, start=first_line):
         stripped = line.strip()
         if not stripped:
             if buf:
-                yield start, _join(buf)
+                yield start, _join(buf), False
             buf = []
-        elif stripped.startswith("#"):
+        elif _HEADING.match(stripped):
             if buf:
-                yield start, _join(buf)
-            yield i, stripped
+                yield start, _join(buf), False
+            yield i, stripped.lstrip("#").strip(), True
             buf = []
         else:
             if not buf:
                 start = i
             buf.append(stripped)
     if buf:
-        yield start, _join(buf)
+        yield start, _join(buf), False
 
 
 def _join(parts: list[str]) -> str:
@@ -539,11 +547,11 @@ def parse_module(
     heading: str | None = None
     paragraphs: list[Paragraph] = []
     number = 0
-    for line, block in _blocks(text[match.end() :].split("\n"), body_start):
-        if block.startswith("#"):
+    for line, block, is_heading in _blocks(text[match.end() :].split("\n"), body_start):
+        if is_heading:
             if paragraphs or heading is not None:
                 sections.append(Section(heading, tuple(paragraphs)))
-            heading, paragraphs = block.lstrip("#").strip(), []
+            heading, paragraphs = block, []
         else:
             number += 1
             paragraphs.append(Paragraph(number, block, line))
