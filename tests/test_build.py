@@ -120,3 +120,100 @@ def test_build_command_and_check(tmp_path: Path) -> None:
     result = runner.invoke(main, ["build", str(root), "--out", str(out), "--check"])
     assert result.exit_code == 1
     assert "02-a1.ipynb" in result.output and "coursekit build" in result.output
+
+
+# --- issue 11: build owns only its notebooks, and only where it may write ---------------------
+
+
+def test_build_with_the_default_out_keeps_a_users_notebook(tmp_path: Path) -> None:
+    root = write_course(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(root)]).exit_code == 0
+    notebooks = tmp_path / "notebooks"  # beside the course folder
+    mine = notebooks / "07-my-notes.ipynb"
+    mine.write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), "utf-8"
+    )
+    kept = mine.read_bytes()
+    (root / "modules" / "a1.md").write_text(
+        (root / "modules" / "a1.md").read_text("utf-8") + "\n补充一段。\n", "utf-8"
+    )
+    result = runner.invoke(main, ["build", str(root)])
+    assert result.exit_code == 0, result.output
+    assert mine.read_bytes() == kept
+    assert "kept 1 notebooks coursekit did not write: 07-my-notes.ipynb" in result.output
+
+
+def test_build_refuses_a_folder_it_did_not_write_and_the_course(tmp_path: Path) -> None:
+    root = write_course(tmp_path)
+    theirs = tmp_path / "Documents"
+    theirs.mkdir()
+    (theirs / "thesis.txt").write_text("do not touch", "utf-8")
+    for out in (theirs, root, root / "modules", tmp_path):
+        result = CliRunner().invoke(main, ["build", str(root), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert f"error: {out}: " in result.stderr
+    assert sorted(p.name for p in theirs.iterdir()) == ["thesis.txt"]
+    assert not list(root.rglob("*.ipynb"))
+
+
+def test_a_notebook_edited_by_hand_is_replaced_only_with_force(tmp_path: Path) -> None:
+    root = write_course(tmp_path)
+    out = tmp_path / "nb"
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(root), "--out", str(out)]).exit_code == 0
+    trainer = out / "trainer.ipynb"
+    nb = json.loads(trainer.read_text("utf-8"))
+    nb["cells"].append(
+        {"cell_type": "markdown", "id": "mine", "metadata": {}, "source": ["本支部的讨论安排"]}
+    )
+    trainer.write_text(json.dumps(nb, ensure_ascii=False), "utf-8")
+    edited = trainer.read_bytes()
+    # the course changes: the notebooks are stale, and the trainer's edit is still there
+    (root / "course.yaml").write_text(
+        (root / "course.yaml").read_text("utf-8").replace("二月主题党日学习资料", "三月学习资料"),
+        "utf-8",
+    )
+    check = runner.invoke(main, ["build", str(root), "--out", str(out), "--check"])
+    assert check.exit_code == 1
+    assert f"{trainer}: its cells were changed after coursekit wrote it (by hand" in check.stderr
+    result = runner.invoke(main, ["build", str(root), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"{trainer}: its cells were changed after coursekit wrote it" in result.stderr
+    assert "another version); left alone" in result.stderr
+    assert "coursekit build --force" in result.stderr
+    assert trainer.read_bytes() == edited
+    result = runner.invoke(main, ["build", str(root), "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert "本支部的讨论安排" not in trainer.read_text("utf-8")
+    assert runner.invoke(main, ["build", str(root), "--out", str(out), "--check"]).exit_code == 0
+
+
+def test_a_used_notebook_is_not_an_edited_one(tmp_path: Path) -> None:
+    """Running a notebook adds outputs; that is learner data to remove, not an edit to keep."""
+    root = write_course(tmp_path)
+    out = tmp_path / "nb"
+    build_notebooks(load_course(root), out)
+    path = out / "02-a1.ipynb"
+    nb = json.loads(path.read_text("utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = 1
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["王小明\n"]}]
+        cell["metadata"]["collapsed"] = False
+        cell["source"] = "".join(cell["source"])  # as a string, not a list of lines
+    path.write_text(json.dumps(nb, ensure_ascii=False), "utf-8")
+    result = CliRunner().invoke(main, ["build", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: rewritten clean" in result.output
+    assert "王小明" not in path.read_text("utf-8")
+
+
+def test_build_writes_into_a_notebook_folder_emptied_by_hand(tmp_path: Path) -> None:
+    root = write_course(tmp_path)
+    out = tmp_path / "nb"
+    (out / ".ipynb_checkpoints").mkdir(parents=True)
+    (out / ".ipynb_checkpoints" / "02-a1-checkpoint.ipynb").write_text("{}", "utf-8")
+    result = CliRunner().invoke(main, ["build", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / ".ipynb_checkpoints" / "02-a1-checkpoint.ipynb").read_text("utf-8") == "{}"

@@ -23,6 +23,7 @@ from coursefactory import write_course
 from coursekit.cli import main
 from coursekit.content import load_course
 from coursekit.errors import ModuleExecutionError
+from coursekit.outputs import MANIFEST
 from coursekit.publish import PublishSummary, publish
 
 STATIC_MIMETYPES = (
@@ -114,7 +115,8 @@ def test_each_widget_output_carries_its_static_html() -> None:
 def test_publishing_reads_and_writes_no_learner_store() -> None:
     published = bundled_site()
     assert list(published.home.iterdir()) == []
-    assert {p.suffix for p in published.site.rglob("*") if p.is_file()} == {".html"}
+    files = [p for p in published.site.rglob("*") if p.is_file() and p.name != MANIFEST]
+    assert {p.suffix for p in files} == {".html"}
 
 
 @pytest.mark.kernel
@@ -263,7 +265,12 @@ def test_publish_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path) 
     out = tmp_path / "precious"
     out.mkdir()
     (out / "thesis.txt").write_text("do not delete", encoding="utf-8")
-    result = CliRunner().invoke(main, ["publish", str(root), "--out", str(out), "-q"])
-    assert result.exit_code == 1
-    assert "is not a coursekit site" in result.output
-    assert (out / "thesis.txt").read_text(encoding="utf-8") == "do not delete"
+    for force in ([], ["--force"]):
+        result = CliRunner().invoke(main, ["publish", str(root), "--out", str(out), "-q", *force])
+        assert result.exit_code == 2
+        assert (
+            f"error: {out}: is not empty and was not written by coursekit publish; choose a "
+            "new or empty folder (nothing in it was changed)"
+        ) in result.output
+        assert (out / "thesis.txt").read_text(encoding="utf-8") == "do not delete"
+        assert sorted(p.name for p in out.iterdir()) == ["thesis.txt"]

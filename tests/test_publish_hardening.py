@@ -10,6 +10,7 @@ watch every process that ever descended from it through ``/proc``.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from click.testing import CliRunner, Result
 
 from coursekit.cli import main
 from coursekit.content import load_course
+from coursekit.outputs import MANIFEST
 from test_publish import bundled_site
 
 COURSEKIT = shutil.which("coursekit", path=str(Path(sys.executable).parent)) or "coursekit"
@@ -43,9 +45,16 @@ def _warm_build(tmp_path: Path) -> Path:
 
 
 def _old_site(tmp_path: Path) -> Path:
-    """A copy of the bundled course's site, as a previous publish left it."""
+    """A copy of the bundled course's site, as a previous publish left it.
+
+    Its manifest says the pages were rendered from other inputs (as after an
+    upgrade of coursekit), so that a publish over it renders every page again.
+    """
     site = tmp_path / "site"
     shutil.copytree(bundled_site().site, site)
+    manifest = json.loads((site / MANIFEST).read_text("utf-8"))
+    manifest["pages"] = {rel: "rendered by an older coursekit" for rel in manifest["pages"]}
+    (site / MANIFEST).write_text(json.dumps(manifest), "utf-8")
     return site
 
 

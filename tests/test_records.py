@@ -336,3 +336,91 @@ def test_the_report_can_also_be_written_as_xlsx(tmp_path: Path) -> None:
         "reflections",
     ]
     assert book["completion"]["A2"].value == "甲"
+
+
+# --- issue 11: record export writes over nothing but its own files ----------------------------
+
+
+@pytest.fixture
+def one_learner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default store (COURSEKIT_HOME in tmp_path) with one learner; returns its path."""
+    monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    path = tmp_path / "home" / "learner.sqlite3"
+    store = SQLiteStore(path)
+    store.add_learner("周七")
+    store.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "theirs"),
+    [
+        ("notes.json", b'{"my": "own notes"}'),
+        ("old.json", b'{"schema": "something.else", "learner": "x"}'),
+        ("thesis.txt", "论文\n".encode()),
+        ("empty.json", b""),
+    ],
+)
+def test_export_refuses_to_overwrite_a_file_that_is_not_a_record(
+    tmp_path: Path, one_learner: Path, name: str, theirs: bytes
+) -> None:
+    out = tmp_path / name
+    out.write_bytes(theirs)
+    result = CliRunner().invoke(main, ["record", "export", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: {out}: exists and is not a coursekit learner record; nothing was written"
+        in result.stderr
+    )
+    assert out.read_bytes() == theirs
+    assert not out.with_suffix(".html").exists()
+
+
+def test_export_refuses_to_overwrite_a_page_that_is_not_a_record_page(
+    tmp_path: Path, one_learner: Path
+) -> None:
+    page = tmp_path / "zhou.html"
+    page.write_text("<!DOCTYPE html><p>我的网页</p>", "utf-8")
+    result = CliRunner().invoke(main, ["record", "export", "--out", str(tmp_path / "zhou.json")])
+    assert result.exit_code == 2, result.output
+    assert f"error: {page}: exists and is not a coursekit learner page" in result.stderr
+    assert page.read_text("utf-8") == "<!DOCTYPE html><p>我的网页</p>"
+    assert not (tmp_path / "zhou.json").exists()
+
+
+def test_export_refuses_the_store_itself(tmp_path: Path, one_learner: Path) -> None:
+    before = one_learner.read_bytes()
+    for out in (one_learner, one_learner.with_name("learner.sqlite3-wal")):
+        result = CliRunner().invoke(main, ["record", "export", "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert f"error: {out}: is the learner store; choose another --out" in result.stderr
+    assert one_learner.read_bytes() == before
+    result = CliRunner().invoke(
+        main,
+        ["record", "export", "--store", f"sqlite:///{one_learner}", "--out", str(one_learner)],
+    )
+    assert result.exit_code == 2 and "is the learner store" in result.stderr
+
+
+def test_export_replaces_its_own_record_and_page(tmp_path: Path, one_learner: Path) -> None:
+    out = tmp_path / "zhou.json"
+    runner = CliRunner()
+    assert runner.invoke(main, ["record", "export", "--out", str(out)]).exit_code == 0
+    store = SQLiteStore(one_learner)
+    store.mark_read("周七", COURSE.id, COURSE.modules[0].id, at="2020-02-05T08:00:00+00:00")
+    store.close()
+    # a record sent back through a Windows editor keeps its BOM: still a record
+    out.write_bytes(b"\xef\xbb\xbf" + out.read_bytes())
+    result = runner.invoke(main, ["record", "export", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 modules read" in result.output
+    assert json.loads(out.read_text("utf-8"))["modules"][0]["read_at"]
+    assert "学习记录：周七" in out.with_suffix(".html").read_text("utf-8")
+
+
+def test_export_out_names_the_json_not_the_page(tmp_path: Path, one_learner: Path) -> None:
+    out = tmp_path / "zhou.html"
+    result = CliRunner().invoke(main, ["record", "export", "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"error: {out}: --out names the JSON file" in result.stderr
+    assert not out.exists()

@@ -30,6 +30,16 @@ itself: those it rewrites clean or removes. Anything else in the folder (a
 user's own notebook, a copy such as ``02-a1-Copy1.ipynb``, a damaged file) is
 left alone, and ``build`` says so. ``build --check`` fails on any notebook in
 the folder that holds outputs, execution counts or widget state.
+
+That marker in each notebook is build's manifest (see :mod:`coursekit.outputs`
+for the rule every output folder follows). It travels with the file through
+git (clone, pull, merge, branch switch), where a manifest beside the notebooks
+would go stale, and it lets ``build`` write each notebook in place, atomically:
+the folder is never moved, so a kernel running in it, a learner store or
+records kept in it, and a user's files there are never touched. The folder
+must be new, empty or hold a notebook ``build`` wrote; it may not be the
+course folder nor lie inside it. A notebook of ``build``'s whose cells someone
+edited (not just ran) is left alone unless ``--force``.
 """
 
 from __future__ import annotations
@@ -54,6 +64,7 @@ from coursekit.strip import (
     findings,
     loads_notebook,
     read_notebook,
+    strip_notebook,
     strip_text,
 )
 
@@ -64,6 +75,7 @@ __all__ = [
     "build_command",
     "build_notebooks",
     "check_notebooks",
+    "claim_notebook_folder",
     "content_hash",
     "module_notebook",
     "module_parameters",
@@ -215,10 +227,11 @@ class NotebookFile:
     owned: bool = False  # written by ``build``, so it may be rewritten or removed
     held: Findings = field(default_factory=Findings)  # outputs, execution counts, widget state
     foreign: str = ""  # why it is not ``build``'s: unreadable, a copy, no coursekit metadata
+    edited: bool = False  # ``build``'s, but its cells were changed by hand since
 
     @property
     def stale(self) -> bool:
-        """``build`` would write, change or remove it."""
+        """``build`` would write, change or remove it (given ``--force`` if it was edited)."""
         if not self.present:
             return self.expected is not None
         if not self.owned:
@@ -254,9 +267,44 @@ def _foreign(nb: dict[str, Any], name: str) -> str:
     return ""
 
 
+def _content(nb: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """What a person writes in a notebook: each cell's type and source, parameters aside.
+
+    Running a notebook changes none of it; editing one does. The injected
+    parameters are ``build``'s to change, and cell metadata (a collapsed heading)
+    is not worth keeping a stale notebook for.
+    """
+    cells = strip_notebook(nb)["cells"]
+    return [
+        (c.get("cell_type"), c.get("source"))
+        for c in cells
+        if INJECTED_ID not in (c.get("metadata") or {}).get("tags", [])
+    ]
+
+
+def _templates(files: Mapping[str, str]) -> dict[str, list[tuple[Any, Any]]]:
+    """Template name -> the cells ``build`` writes from it now, parameters aside."""
+    found: dict[str, list[tuple[Any, Any]]] = {}
+    for text in files.values():
+        nb = json.loads(text)
+        found.setdefault(nb["metadata"]["coursekit"]["template"], _content(nb))
+    return found
+
+
+def _edited(nb: dict[str, Any], templates: Mapping[str, list[tuple[Any, Any]]]) -> bool:
+    """Whether the cells of one of ``build``'s notebooks were changed since it was written."""
+    template = nb.get("metadata", {}).get("coursekit", {}).get("template")
+    written = templates.get(template) if isinstance(template, str) else None
+    try:
+        return written is not None and _content(nb) != written
+    except NotANotebook:
+        return False
+
+
 def notebook_files(course: Course, out_dir: Path) -> list[NotebookFile]:
     """Every notebook ``build`` writes into ``out_dir``, and every other ``*.ipynb`` there."""
     files = expected_notebooks(course, out_dir)
+    templates = _templates(files)
     found = {p.name for p in out_dir.glob("*.ipynb")} if out_dir.is_dir() else set()
     result = []
     for name in sorted({*files, *found}):
@@ -271,17 +319,49 @@ def notebook_files(course: Course, out_dir: Path) -> list[NotebookFile]:
             result.append(NotebookFile(name, files.get(name), True, text, foreign=str(exc)))
             continue
         foreign = _foreign(nb, name)
+        edited = not foreign and _edited(nb, templates)
         result.append(
-            NotebookFile(name, files.get(name), True, text, not foreign, findings(nb), foreign)
+            NotebookFile(
+                name, files.get(name), True, text, not foreign, findings(nb), foreign, edited
+            )
         )
     return result
 
 
-def _write(entries: list[NotebookFile], out_dir: Path) -> list[Path]:
+# What JupyterLab and git leave in a notebook folder emptied by hand: it still counts as empty.
+_LEFT_BEHIND = frozenset({".ipynb_checkpoints", ".gitkeep"})
+
+
+def _holds_own_notebook(folder: Path) -> bool:
+    """Whether ``folder`` holds a notebook ``build`` wrote: then it is ``build``'s folder."""
+    if all(entry.name in _LEFT_BEHIND for entry in folder.iterdir()):
+        return True
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            if not _foreign(loads_notebook(read_notebook(path)), path.name):
+                return True
+        except NotANotebook:
+            continue
+    return False
+
+
+def claim_notebook_folder(course: Course, out_dir: Path) -> None:
+    """Check, before any notebook is prepared, that ``build`` may write into ``out_dir``.
+
+    The folder must be new, empty or hold a notebook ``build`` wrote, writable,
+    and neither the course folder nor inside it (nor holding it). Raises
+    :class:`~coursekit.outputs.OutputRefused` otherwise.
+    """
+    from coursekit.outputs import claim
+
+    claim(out_dir, "build", inputs=[course.root], marked=_holds_own_notebook)
+
+
+def _write(entries: list[NotebookFile], out_dir: Path, force: bool = False) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     changed: list[Path] = []
     for entry in entries:
-        if not entry.stale:
+        if not entry.stale or (entry.edited and not force):
             continue
         path = out_dir / entry.name
         if entry.expected is None:
@@ -294,15 +374,17 @@ def _write(entries: list[NotebookFile], out_dir: Path) -> list[Path]:
     return changed
 
 
-def build_notebooks(course: Course, out_dir: Path) -> list[Path]:
+def build_notebooks(course: Course, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Write the module notebooks and the trainer notebook; returns the files changed.
 
     Notebooks of modules no longer in the course are removed. Files are only
     rewritten when their text changes, each one atomically, so a notebook
     saved after use is rewritten clean. A file ``build`` did not write is never
-    overwritten or removed.
+    overwritten or removed; one of its own whose cells were edited, only with
+    ``force``.
     """
-    return _write(notebook_files(course, out_dir), out_dir)
+    claim_notebook_folder(course, out_dir)
+    return _write(notebook_files(course, out_dir), out_dir, force)
 
 
 def stale_notebooks(course: Course, out_dir: Path) -> list[str]:
@@ -337,6 +419,9 @@ def check_notebooks(course: Course, out_dir: Path) -> list[str]:
         elif entry.expected is None:
             if entry.stale:
                 lines.append(f"{where}: its module is no longer in the course")
+        elif entry.edited:
+            held = f"{entry.held}; " if entry.held else ""
+            lines.append(f"{where}: {held}{_EDITED}")
         elif entry.held:
             # a used notebook: say whether it is also out of date once stripped
             out_of_date = entry.text is not None and strip_text(entry.text) != entry.expected
@@ -344,6 +429,9 @@ def check_notebooks(course: Course, out_dir: Path) -> list[str]:
         elif entry.stale:
             lines.append(f"{where}: stale")
     return lines
+
+
+_EDITED = "its cells were changed after coursekit wrote it (by hand, or by another version)"
 
 
 def default_notebook_dir(course: Course) -> Path:
@@ -367,19 +455,28 @@ def default_notebook_dir(course: Course) -> Path:
     is_flag=True,
     help="Write nothing; exit 1 if any notebook is stale or holds outputs or widget state.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also rewrite coursekit's notebooks whose cells were edited by hand (never files "
+    "coursekit did not write).",
+)
 @report_errors
-def build_command(course: Path | None, out: Path | None, check: bool) -> None:
+def build_command(course: Path | None, out: Path | None, check: bool, force: bool) -> None:
     """Write one notebook per module (NN-<module>.ipynb) and trainer.ipynb.
 
     Parameters are injected with papermill (prepare only); notebooks have no
     outputs and a re-run gives byte-identical files. A notebook saved after
     use is rewritten clean: its outputs and widget state hold learner data.
-    Notebooks that coursekit did not write are left alone.
+    Notebooks that coursekit did not write are left alone, and so are its own
+    whose cells were edited, unless --force.
     """
     from coursekit.content import load_course
 
     loaded = load_course(course)
     out_dir = out if out is not None else default_notebook_dir(loaded)
+    if not check:
+        claim_notebook_folder(loaded, out_dir)  # before any notebook is prepared
     if check:
         lines = check_notebooks(loaded, out_dir)
         for line in lines:
@@ -393,8 +490,8 @@ def build_command(course: Path | None, out: Path | None, check: bool) -> None:
         click.echo(f"{out_dir}: up to date, no outputs.")
         return
     entries = notebook_files(loaded, out_dir)
-    changed = {path.name for path in _write(entries, out_dir)}
-    blocked = []
+    changed = {path.name for path in _write(entries, out_dir, force)}
+    blocked, edited, kept = [], [], []
     for entry in entries:
         where = out_dir / entry.name
         if entry.name in changed and entry.held:
@@ -402,15 +499,30 @@ def build_command(course: Path | None, out: Path | None, check: bool) -> None:
         elif entry.blocked:
             blocked.append(entry.name)
             click.echo(f"{where}: {_not_ours(entry)}; left alone", err=True)
-        elif not entry.owned and entry.held:
-            click.echo(
-                f"{where}: {entry.held}; {_not_ours(entry)}, so left alone: "
-                f"run `coursekit strip {where}` before you commit it"
-            )
+        elif entry.edited and entry.stale and entry.name not in changed:
+            edited.append(entry.name)
+            click.echo(f"{where}: {_EDITED}; left alone", err=True)
+        elif not entry.owned:
+            kept.append(entry.name)
+            if entry.held:
+                click.echo(
+                    f"{where}: {entry.held}; {_not_ours(entry)}, so left alone: "
+                    f"run `coursekit strip {where}` before you commit it"
+                )
     total = len(loaded.modules) + 1
     click.echo(f"{out_dir}: {total} notebooks, {len(changed)} written or removed.")
+    if kept:
+        click.echo(f"kept {len(kept)} notebooks coursekit did not write: {', '.join(kept)}")
+    problems = []
     if blocked:
-        raise BuildError(
+        problems.append(
             f"not written: {', '.join(blocked)}; a file coursekit did not write is in the "
             "way. Move it away and run `coursekit build` again"
         )
+    if edited:
+        problems.append(
+            f"not replaced: {', '.join(edited)}, edited by hand. Keep your version under "
+            "another name, or run `coursekit build --force` to replace it"
+        )
+    if problems:
+        raise BuildError("; ".join(problems))

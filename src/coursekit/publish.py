@@ -1,17 +1,28 @@
 """``coursekit publish``: execute the module notebooks, render the handouts, swap in the site.
 
 The plan is made without importing papermill or nbconvert: cache keys come from
-file contents, and the pages already in the site are checked against the
-manifest kept in the build folder (``build/<course>/site.json``). Only modules
-whose key changed are executed; only pages whose inputs changed are rendered;
-a publish with nothing to do starts no process at all.
+file contents, and the pages already in the site are checked against the site's
+manifest (:data:`coursekit.outputs.MANIFEST`), which lists every page publish
+wrote with its sha256 and the key it was rendered from. Only modules whose key
+changed are executed; only pages whose inputs changed are rendered; a publish
+with nothing to do starts no process at all.
+
+The site is publish's own only as far as its manifest goes (see
+:mod:`coursekit.outputs`): ``--out`` must be new, empty or a site publish
+wrote, and is checked (writable, not the course nor the build folder, no page
+changed by hand unless ``--force``) before any kernel starts. Files a publisher
+added (``robots.txt``, ``CNAME``, ``downloads/``) stay through every publish.
+A site published before the manifest existed (its pages were listed in
+``build/<course>/site.json``) is taken over once: exactly the pages that list
+names are publish's, everything else in the folder is kept.
 
 Work runs in worker processes (``--jobs``, default: the CPU count), each with
 one reusable kernel. The new site is written beside the old one and swapped in
-by renaming. A module that fails keeps the pages it had in the previous site
-(or gets a short "not published yet" page), the other modules are published,
-and the command exits 1 naming the module and the cell. When no module could
-be rendered, the site is left as it was.
+by renaming (:meth:`coursekit.outputs.Output.commit`). A module that fails keeps
+the pages it had in the previous site (or gets a short "not published yet"
+page), the other modules are published, and the command exits 1 naming the
+module and the cell. When no module could be rendered, the site is left as it
+was.
 
 Nothing outlives a publish. SIGINT (Ctrl-C) and SIGTERM stop the workers, which
 kill their kernels and remove their temporary folders; the temporary site is
@@ -46,10 +57,19 @@ import click
 from coursekit.cli import course_argument, report_errors
 from coursekit.errors import BuildError, CoursekitError, ModuleExecutionError, PublishStopped
 from coursekit.model import Course
+from coursekit.outputs import (
+    MANIFEST,
+    Output,
+    OutputRefused,
+    check_writable,
+    claim,
+    remove_debris,
+)
 
 __all__ = ["PublishSummary", "publish", "publish_command"]
 
-MANIFEST = "site.json"
+# Where publishes before the site's own manifest listed their pages (build/<course>/site.json).
+OLD_PAGE_LIST = "site.json"
 WORKER_STOP_SECONDS = 10  # how long stopped workers get to kill their kernels before SIGKILL
 
 
@@ -86,6 +106,7 @@ class PublishSummary:
     failed: list[str] = field(default_factory=list)  # modules that failed this time
     unavailable: list[str] = field(default_factory=list)  # ... and have no page to keep
     written: bool = False  # a new site was swapped in
+    kept: list[str] = field(default_factory=list)  # files in the site that publish did not write
 
     def line(self) -> str:
         state = "" if self.changed else " (already up to date)"
@@ -111,6 +132,15 @@ class PublishSummary:
             parts.append(f"{', '.join(self.unavailable)} got a 'not published yet' page")
         return "; ".join(parts) + "."
 
+    def kept_line(self) -> str | None:
+        """The files in the site that publish did not write, and kept: the line that says so."""
+        if not self.kept:
+            return None
+        shown = ", ".join(self.kept[:5])
+        if len(self.kept) > 5:
+            shown += f" and {len(self.kept) - 5} more"
+        return f"Kept what coursekit did not write in {self.out}: {shown}."
+
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -121,84 +151,80 @@ def _page_key(exec_key: str, nav: Any, variant: str) -> str:
     return _sha256(payload.encode())
 
 
-def _load_manifest(path: Path) -> dict[str, Any]:
+def _load_json(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > 16 * 1024 * 1024:
+            return {}
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def _page_is_current(out: Path, rel: str, entry: Any, key: str) -> bool:
-    if not isinstance(entry, dict) or entry.get("key") != key:
-        return False
-    try:
-        return _sha256((out / rel).read_bytes()) == entry.get("sha256")
-    except OSError:
-        return False
+def _page_keys(extra: dict[str, Any]) -> dict[str, str]:
+    """The key each page of the site was rendered from, from the ``extra`` of its manifest."""
+    pages = extra.get("pages")
+    if not isinstance(pages, dict):
+        return {}
+    return {rel: key for rel, key in pages.items() if isinstance(key, str)}
 
 
-def _check_out(out: Path) -> None:
-    """Refuse to replace a folder that is not a coursekit site."""
+def _old_site(out: Path, work_dir: Path) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The pages (path -> sha256) and keys of a site published before sites had a manifest.
+
+    ``None`` unless ``out`` is such a site (no manifest; an index page with
+    coursekit's generator tag). Raises :class:`OutputRefused` when it is one but
+    the list of its pages that publish kept in ``build/`` is gone or names another
+    folder: then nothing says which files are coursekit's.
+    """
     from coursekit.pages import GENERATOR
 
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise BuildError(f"{out} exists and is not a folder")
-    if not any(out.iterdir()):
-        return
     index = out / "index.html"
+    if (out / MANIFEST).exists() or not index.is_file() or index.is_symlink():
+        return None
     marker = f'<meta name="generator" content="{GENERATOR}">'
-    if not index.is_file() or marker not in index.read_text(encoding="utf-8", errors="replace"):
-        raise BuildError(f"{out} is not a coursekit site; choose another --out folder")
+    try:
+        with index.open(encoding="utf-8", errors="replace") as f:
+            if marker not in f.read(64 * 1024):
+                return None
+    except OSError:
+        return None
+    listed = _load_json(work_dir / OLD_PAGE_LIST)
+    pages = listed.get("pages")
+    if listed.get("out") != str(out) or not isinstance(pages, dict):
+        raise OutputRefused(
+            f"{out}: published by an older coursekit, which kept the list of its pages in "
+            f"{work_dir / OLD_PAGE_LIST}; that list is missing or names another folder, so "
+            "nothing says which files here are coursekit's. Move the folder away (keep what "
+            "you added to it), publish, then copy your own files back"
+        )
+    entries = {
+        rel: entry
+        for rel, entry in pages.items()
+        if isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and isinstance(entry.get("key"), str)
+    }
+    return (
+        {rel: entry["sha256"] for rel, entry in entries.items()},
+        {rel: entry["key"] for rel, entry in entries.items()},
+    )
+
+
+def _page_is_current(output: Output, rel: str, keys: dict[str, str], key: str) -> bool:
+    """The page is in the site as publish wrote it, rendered from ``key``."""
+    if keys.get(rel) != key or rel not in output.owned:
+        return False
+    try:
+        return _sha256((output.path / rel).read_bytes()) == output.owned[rel]
+    except OSError:
+        return False
 
 
 def _describe(exc: OSError) -> str:
     """An OSError in one line: what went wrong, and on which file."""
     where = f": {exc.filename}" if exc.filename else ""
     return f"{exc.strerror or exc}{where}"
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # leftovers of an earlier publish in this process
-    if os.name != "posix":
-        return True  # os.kill(pid, 0) would end the process on Windows: keep the folder
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: alive, and someone else's
-        return True
-    return True
-
-
-def _remove_stale(folder: Path, pattern: re.Pattern[str], restore: Path | None = None) -> None:
-    """Remove what a killed publish left in ``folder``: names matching ``pattern``, dead PID.
-
-    ``pattern`` has the groups ``kind`` and ``pid``; only coursekit writes such
-    names. An ``old`` folder is the previous site when the publish was killed
-    between the two renames of the swap: it goes back to ``restore`` if that is
-    missing.
-    """
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        match = pattern.fullmatch(entry.name)
-        if match is None or entry.is_symlink() or _pid_alive(int(match["pid"])):
-            continue
-        if entry.is_dir():
-            if restore is not None and match["kind"] == "old" and not restore.exists():
-                with suppress(OSError):
-                    entry.rename(restore)
-                    continue
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            with suppress(OSError):
-                entry.unlink()
 
 
 # --- signals ------------------------------------------------------------------------------------
@@ -442,31 +468,7 @@ def _remove_worker_folders(workers: list[Any]) -> None:
                 shutil.rmtree(root, ignore_errors=True)
 
 
-def _swap(tmp: Path, out: Path) -> None:
-    """Put ``tmp`` where ``out`` is; if that fails, ``out`` is as it was and ``tmp`` stays.
-
-    The old site stays until the new one is in place. Run after
-    ``_Signals.finish``: between the two renames there is no site at all.
-    """
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    had_site = out.exists()
-    if had_site:
-        out.rename(old)
-    try:
-        tmp.rename(out)
-    except BaseException:
-        if had_site:
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)  # if this fails, the next publish removes it
-
-
-def _debris(out: Path) -> re.Pattern[str]:
-    """Names of the temporary and previous sites a publish keeps beside ``out``."""
-    return re.compile(rf"\.{re.escape(out.name)}\.(?P<kind>tmp|old)-(?P<pid>[0-9]+)")
-
-
-# Temporary files in the build folder: the manifest's and the notebooks' (write_atomic).
+# Temporary files in the build folder: the notebooks' (write_atomic), an old page list's.
 _BUILD_DEBRIS = re.compile(r"\..+\.(?P<kind>tmp)-(?P<pid>[0-9]+)")
 
 
@@ -487,14 +489,15 @@ def publish(
     still published. Raises :class:`PublishStopped` on SIGINT or SIGTERM (when
     called from the main thread) and :class:`~coursekit.errors.BuildError` when
     the site cannot be written; either way ``out`` is left as it was, and no
-    worker, kernel or temporary folder is left behind.
+    worker, kernel or temporary folder is left behind. Raises
+    :class:`~coursekit.outputs.OutputRefused`, before any work, when ``out`` may
+    not be written (see :mod:`coursekit.outputs`).
     """
-    out = out.resolve()
     with _Signals() as signals:
         try:
             return _publish(course, out, build_dir, jobs, force, progress, kernel_name, signals)
         except _Stop as stop:
-            raise PublishStopped(stop.signum, out) from None
+            raise PublishStopped(stop.signum, out.resolve()) from None
         except OSError as exc:
             raise BuildError(f"publish failed: {_describe(exc)}") from None
 
@@ -510,19 +513,20 @@ def _publish(
     signals: _Signals,
 ) -> PublishSummary:
     from coursekit.build import module_parameters, notebook_name
-    from coursekit.execute import cache_key, cached_key, write_atomic
+    from coursekit.execute import cache_key, cached_key
     from coursekit.pages import VARIANTS, index_html, nav_context, page_path, placeholder_html
 
     started = time.perf_counter()
     if course.root is None:
         raise BuildError("the course has no folder to execute from")
-    _remove_stale(out.parent, _debris(out), restore=out)
-    _check_out(out)
-    work_dir = (build_dir / course.id).resolve()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale(work_dir, _BUILD_DEBRIS)
-    manifest = _load_manifest(work_dir / MANIFEST)
-    old_pages: dict[str, Any] = manifest.get("pages", {}) if manifest.get("out") == str(out) else {}
+    # Every check comes first: a folder publish may not write fails before any kernel starts.
+    build_dir = build_dir.resolve()
+    work_dir = build_dir / course.id
+    output, old_keys = _claim_site(out, course, build_dir, work_dir, force)
+    out = output.path  # resolved
+    output.check([*(page_path(v, m.id) for m in course.modules for v in VARIANTS), "index.html"])
+    _claim_build_dir(build_dir, work_dir, course.root)
+    remove_debris(work_dir, _BUILD_DEBRIS)
 
     summary = PublishSummary(out, len(course.modules))
     tasks: list[_Task] = []
@@ -538,16 +542,15 @@ def _publish(
         keys = {page_path(v, module.id): _page_key(key, nav, v) for v in VARIANTS}
         page_keys.update(keys)
         current = not force and all(
-            _page_is_current(out, rel, old_pages.get(rel), k) for rel, k in keys.items()
+            _page_is_current(output, rel, old_keys, k) for rel, k in keys.items()
         )
         if execute or not current:
             tasks.append(_Task(module.id, execute, params, key, nb_path, nav))
 
     index_page = index_html(course)
-    index_entry = {"key": _sha256(index_page.encode()), "sha256": _sha256(index_page.encode())}
-    if not tasks and _page_is_current(
-        out, "index.html", old_pages.get("index.html"), index_entry["key"]
-    ):
+    index_key = _sha256(index_page.encode())
+    has_manifest = (out / MANIFEST).is_file()  # a site taken over from an old publish gets one
+    if not tasks and has_manifest and _page_is_current(output, "index.html", old_keys, index_key):
         summary.cached = [m.id for m in course.modules]
         summary.changed = False
         summary.seconds = time.perf_counter() - started
@@ -568,54 +571,76 @@ def _publish(
         summary.seconds = time.perf_counter() - started
         return summary
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    files: dict[str, bytes] = {}
+    new_keys: dict[str, str] = {}
     try:
-        shutil.rmtree(tmp, ignore_errors=True)
-        new_pages: dict[str, dict[str, str]] = {}
         for module in course.modules:
             nav = nav_context(course, module.id)
             for variant in VARIANTS:
                 rel = page_path(variant, module.id)
-                target = tmp / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
                 pages = rendered.get(module.id)
                 if pages is not None:
                     data = pages[variant].encode()
-                    entry_key = page_keys[rel]
+                    new_keys[rel] = page_keys[rel]
                     summary.rendered += 1
-                elif (out / rel).is_file():
+                elif rel in output.owned and (out / rel).is_file():
                     # Unchanged, or failed this time: the previous page stays.
                     data = (out / rel).read_bytes()
-                    entry_key = page_keys[rel] if module.id not in failed else "previous"
+                    new_keys[rel] = page_keys[rel] if module.id not in failed else "previous"
                 else:
                     data = placeholder_html(nav, variant).encode()
-                    entry_key = "placeholder"
+                    new_keys[rel] = "placeholder"
                     if module.id not in summary.unavailable:
                         summary.unavailable.append(module.id)
-                target.write_bytes(data)
-                new_pages[rel] = {"key": entry_key, "sha256": _sha256(data)}
+                files[rel] = data
         if summary.unavailable:
             index_page = index_html(course, summary.unavailable)
-        data = index_page.encode()
-        (tmp / "index.html").write_bytes(data)
-        index_key = index_entry["key"] if not summary.unavailable else "partial"
-        new_pages["index.html"] = {"key": index_key, "sha256": _sha256(data)}
-        manifest = {"out": str(out), "course": course.id, "pages": new_pages}
-        # The manifest goes first: it is checked against the pages' hashes, so one
-        # that describes a site that never arrived only makes the next publish render.
-        signals.finish()
-        write_atomic(work_dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
-        _swap(tmp, out)
+        files["index.html"] = index_page.encode()
+        new_keys["index.html"] = index_key if not summary.unavailable else "partial"
+        # The pages and their keys are swapped in together: a publish stopped before the
+        # swap leaves the old site and the old keys, one after it the new ones.
+        committed = output.commit(
+            files, {"course": course.id, "pages": new_keys}, before_swap=signals.finish
+        )
     except OSError as exc:
         raise BuildError(
             f"could not write the site: {_describe(exc)}; {out} was left as it was"
         ) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # gone after the swap; here if it failed
+    summary.kept = committed.kept
     summary.written = True
+    with suppress(OSError):  # the site now lists its own pages; the old list is not needed
+        if _load_json(work_dir / OLD_PAGE_LIST).get("out") == str(out):
+            (work_dir / OLD_PAGE_LIST).unlink()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _claim_site(
+    out: Path, course: Course, build_dir: Path, work_dir: Path, force: bool
+) -> tuple[Output, dict[str, str]]:
+    """Claim ``out`` (as given) for publish; returns it and the keys of the pages in it."""
+    inputs = [course.root, build_dir]
+    old = _old_site(out.resolve(), work_dir) if out.is_dir() else None
+    if old is None:
+        output = claim(out, "publish", inputs=inputs, force=force)
+        return output, _page_keys(output.extra)
+    pages, keys = old
+    return claim(out, "publish", inputs=inputs, force=force, adopt=pages), keys
+
+
+def _claim_build_dir(build_dir: Path, work_dir: Path, course_root: Path) -> None:
+    """The cache folder: not the course nor inside it, and writable now, not after the work."""
+    root = course_root.resolve()
+    if build_dir == root or root in build_dir.parents or build_dir in root.parents:
+        raise OutputRefused(
+            f"{build_dir}: the build folder overlaps the course ({course_root}); "
+            "choose another --build-dir"
+        )
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputRefused(f"{work_dir}: cannot be created ({_describe(exc)})") from None
+    check_writable(work_dir)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -625,7 +650,8 @@ def _publish(
     default="site",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the static site; replaced as a whole.",
+    help="Folder for the static site: new, empty, or a site publish wrote. Only the pages "
+    "publish wrote are replaced; files you added (robots.txt, CNAME, ...) stay.",
 )
 @click.option(
     "--build-dir",
@@ -635,7 +661,12 @@ def _publish(
     help="Folder for executed notebooks (the cache).",
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: CPUs].")
-@click.option("--force", is_flag=True, help="Execute and render every module again.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Execute and render every module again, and replace pages changed by hand "
+    "(never files coursekit did not write).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @report_errors
 def publish_command(
@@ -657,6 +688,9 @@ def publish_command(
         click.echo(f"error: {error}", err=True)
     click.echo(summary.line())
     click.echo(summary.outcome())
+    kept = summary.kept_line()
+    if kept:
+        click.echo(kept)
     if summary.errors:
         n = len(summary.errors)
         raise BuildError(f"{n} module{'s' if n != 1 else ''} failed; see above.")

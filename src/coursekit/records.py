@@ -489,23 +489,107 @@ def record_command() -> None:
     """Export a learner's record for the trainer, or restore one into the store."""
 
 
+# What SQLite keeps beside a store file.
+_STORE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _store_file(store: str | None) -> Path | None:
+    """The file ``open_store(store)`` opens, or ``None`` for a store in memory."""
+    from coursekit.store import default_path
+
+    if store is None:
+        return default_path()
+    if store in (":memory:", "sqlite://", "sqlite:///:memory:"):
+        return None
+    return Path(store.removeprefix("sqlite:///"))
+
+
+def _is_record_file(path: Path) -> bool:
+    """Whether ``path`` holds a learner record (checked or not): JSON of the record schema."""
+    from coursekit.intake import read_regular, without_bom
+
+    try:
+        data = json.loads(without_bom(read_regular(path, MAX_BYTES)))
+    except (RecordInvalid, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("schema") == SCHEMA
+
+
+def _is_record_page(path: Path) -> bool:
+    """Whether ``path`` holds a page :func:`record_html` wrote."""
+    from coursekit.intake import read_regular
+
+    try:
+        text = read_regular(path, 4 * MAX_BYTES).decode("utf-8")
+    except (RecordInvalid, UnicodeDecodeError):
+        return False
+    return (
+        text.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+        and "<title>学习记录 · " in text
+        and "<p><small>校验码 " in text
+    )
+
+
+def check_export_target(out: Path, store: str | None) -> Path:
+    """Refuse, before the store is opened, to write a record where it would destroy a file.
+
+    ``out`` and the page beside it may each be new, or a record (or record page)
+    written before; never the store, nor anything else. Returns the page's path.
+    """
+    from coursekit.outputs import OutputRefused, check_writable
+
+    if out.suffix.lower() in (".html", ".htm"):
+        raise OutputRefused(
+            f"{out}: --out names the JSON file (such as record.json); "
+            "the readable page is written beside it as .html"
+        )
+    page = out.with_suffix(".html")
+    db = _store_file(store)
+    if db is not None:
+        taken = {db.resolve(), *(db.resolve().with_name(db.name + s) for s in _STORE_FILES)}
+        for path in (out, page):
+            if path.resolve() in taken:
+                raise OutputRefused(f"{path}: is the learner store; choose another --out")
+    for path, ours, what in ((out, _is_record_file, "record"), (page, _is_record_page, "page")):
+        if not os.path.lexists(path):
+            continue
+        if path.is_symlink() or not path.is_file() or not ours(path):
+            raise OutputRefused(
+                f"{path}: exists and is not a coursekit learner {what}; nothing was written: "
+                "choose another --out, or move the file away"
+            )
+    parent = out.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputRefused(f"{out}: {parent} is not a folder")
+    check_writable(parent)
+    return page
+
+
 @record_command.command("export", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--learner", help="Whose record (default: the learner last named in the store).")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="The JSON file to write; a readable .html page is written beside it.",
+    help="The JSON file to write; a readable .html page is written beside it. Either may "
+    "replace only a record (or record page) written before.",
 )
 @course_option
 @store_option
 @report_errors
 def export_cli(learner: str | None, out: Path, course: Path | None, store: str | None) -> None:
-    """Write a learner's record as JSON (for the trainer) and HTML (to read on a phone)."""
+    """Write a learner's record as JSON (for the trainer) and HTML (to read on a phone).
+
+    An existing file at --out, or at the page's name beside it, is replaced only
+    when it is a learner record (or record page) itself; never the store.
+    """
     from coursekit.content import load_course
     from coursekit.store import open_store
 
     loaded = load_course(course)
+    check_export_target(out, store)
     opened = open_store(store)
     try:
         name = learner or opened.last_learner()

@@ -4,7 +4,14 @@
 is skipped with its reason and the rest are used. :func:`build_report` turns
 the records into pandas DataFrames; :func:`write_report` writes ``index.html``
 (in Chinese, tables and CSS bars, nothing from elsewhere) and CSV files.
-Reports are for trainers only: nothing here goes into the published site.
+Reports are for trainers only: nothing here goes into the published site, and
+the report folder holds a ``.gitignore`` of ``*``, so that a report written
+inside a git checkout is never committed.
+
+The report folder is the command's own only as far as its manifest goes (see
+:mod:`coursekit.outputs`): it must be new, empty or a report written before,
+it is never a records path or the course (nor inside one, nor holding one),
+and only the files the report wrote are replaced.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import contextlib
 import datetime as dt
 import gc
 import html
-import shutil
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
@@ -24,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from coursekit.cli import course_option, report_errors
-from coursekit.errors import RecordInvalid
+from coursekit.errors import CourseInvalid, Problem, RecordInvalid
 from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
 from coursekit.model import Checkpoint, Course
 from coursekit.records import (
@@ -38,7 +45,17 @@ from coursekit.session import Answer, grade
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Cohort", "Report", "build_report", "load_cohort", "write_report"]
+    from coursekit.outputs import Committed, Output
+
+__all__ = [
+    "Cohort",
+    "Report",
+    "build_report",
+    "claim_report",
+    "load_cohort",
+    "report_files",
+    "write_report",
+]
 
 
 @dataclass
@@ -421,11 +438,56 @@ def report_html(course: Course, report: Report) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_report(course: Course, report: Report, out: Path, xlsx: bool = False) -> list[Path]:
-    """Write index.html and the CSV files (and report.xlsx) to ``out``, swapped in whole.
+_TABLES = ("completion", "checkpoints", "reading", "reflections", "records", "retired", "skipped")
+# A report holds learners' names and answers: git ignores everything in its folder.
+GITIGNORE = b"# Written by coursekit report: learner data never goes into git.\n*\n"
 
-    Every text cell of the CSV and XLSX files goes through :mod:`coursekit.cells`,
-    so a learner's ``=HYPERLINK(…)`` stays text in a spreadsheet.
+
+def report_files(xlsx: bool = False) -> list[str]:
+    """The files :func:`write_report` writes, relative to the report folder."""
+    return [
+        ".gitignore",
+        "index.html",
+        *(f"{name}.csv" for name in _TABLES),
+        *(["report.xlsx"] if xlsx else []),
+    ]
+
+
+def claim_report(
+    out: Path,
+    course: Course,
+    records: Iterable[Path] = (),
+    *,
+    force: bool = False,
+    xlsx: bool = False,
+) -> Output:
+    """Check, before any record is read, that the report may be written to ``out``.
+
+    Raises :class:`~coursekit.outputs.OutputRefused` (see :mod:`coursekit.outputs`).
+    """
+    from coursekit.outputs import claim
+
+    output = claim(out, "report", inputs=[*records, course.root], force=force)
+    output.check(report_files(xlsx))
+    return output
+
+
+def write_report(
+    course: Course,
+    report: Report,
+    out: Path,
+    xlsx: bool = False,
+    *,
+    output: Output | None = None,
+    force: bool = False,
+) -> Committed:
+    """Write index.html, the CSV files (and report.xlsx) and a .gitignore to ``out``.
+
+    ``output`` is the folder as :func:`claim_report` claimed it; without it, it is
+    claimed here. The new files are swapped in whole; what else is in the folder
+    stays (see :mod:`coursekit.outputs`). Every text cell of the CSV and XLSX files
+    goes through :mod:`coursekit.cells`, so a learner's ``=HYPERLINK(…)`` stays
+    text in a spreadsheet.
     """
     from coursekit.cells import spreadsheet_cells, write_xlsx
 
@@ -441,31 +503,71 @@ def write_report(course: Course, report: Report, out: Path, xlsx: bool = False) 
         "skipped": report.skipped,
     }
     if xlsx:
-        try:
-            import openpyxl  # type: ignore[import-untyped]  # noqa: F401 - XLSX is written with it
-        except ImportError:
-            raise click.UsageError("--xlsx needs openpyxl: pip install 'coursekit[xlsx]'") from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        _need_openpyxl()
+    if output is None:
+        output = claim_report(out, course, force=force, xlsx=xlsx)
+    files = {
+        ".gitignore": GITIGNORE,
+        "index.html": report_html(course, report).encode("utf-8"),
+    }
+    for name, frame in frames.items():
+        # CRLF rows, as spreadsheets expect: then a field holding a lone CR is quoted too,
+        # and cannot start a new row whose first cell is a formula. A BOM, for Excel.
+        text = spreadsheet_cells(frame).to_csv(index=False, lineterminator="\r\n")
+        files[f"{name}.csv"] = text.encode("utf-8-sig")
+    if xlsx:
+        with tempfile.TemporaryDirectory(prefix="coursekit-report-") as tmp:
+            write_xlsx(frames, Path(tmp) / "report.xlsx")
+            files["report.xlsx"] = (Path(tmp) / "report.xlsx").read_bytes()
+    return output.commit(files)
+
+
+def _need_openpyxl() -> None:
     try:
-        (tmp / "index.html").write_text(report_html(course, report), encoding="utf-8")
-        for name, frame in frames.items():
-            # CRLF rows, as spreadsheets expect: then a field holding a lone CR is quoted too,
-            # and cannot start a new row whose first cell is a formula.
-            spreadsheet_cells(frame).to_csv(
-                tmp / f"{name}.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n"
-            )
-        if xlsx:
-            write_xlsx(frames, tmp / "report.xlsx")
-        old = out.with_name(f".{out.name}-old")
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return sorted(out.iterdir())
+        import openpyxl  # type: ignore[import-untyped]  # noqa: F401 - XLSX is written with it
+    except ImportError:
+        raise click.UsageError("--xlsx needs openpyxl: pip install 'coursekit[xlsx]'") from None
+
+
+def summary_lines(course: Course, cohort: Cohort, report: Report) -> list[str]:
+    """What the command prints after the first line: skipped files, versions, the hardest item."""
+    from coursekit.cells import terminal_text
+
+    lines = [
+        f"  skipped {terminal_text(name)}: {terminal_text(why)}" for name, why in cohort.skipped
+    ]
+    older = report.records[~report.records["current_version"]]
+    if len(older):
+        versions = ", ".join(sorted(set(older["version"])))
+        lines.append(
+            f"{len(older)} records come from an older content version ({versions}); "
+            f"graded against the current key ({course.version})"
+        )
+    if len(report.retired):
+        lines.append(
+            f"{len(report.retired)} items in the records are no longer in the course "
+            "and were not counted (see retired.csv)"
+        )
+    if report.learners:
+        done = report.completion.groupby("learner")["read"].all().sum()
+        lines.append(f"read every module: {done} of {report.learners} learners")
+        # A course without checkpoints gives an empty column of no numeric type.
+        answered = report.checkpoints.dropna(subset=["first_correct"])
+        if len(answered):
+            hardest = answered.astype({"first_correct": float}).nsmallest(1, "first_correct")
+            for row in _rows(hardest):
+                lines.append(
+                    f"hardest checkpoint: {row['checkpoint']} "
+                    f"({row['first_correct']:.0%} right at first try)"
+                )
+    return lines
+
+
+def _missing(paths: Iterable[Path]) -> list[Problem]:
+    """A records path that names nothing is a mistake to report, not a file to skip."""
+    return [
+        Problem(str(path), "no such file or folder") for path in paths if not os.path.lexists(path)
+    ]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -475,48 +577,47 @@ def write_report(course: Course, report: Report, out: Path, xlsx: bool = False) 
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("report"),
     show_default=True,
-    help="The report folder (replaced whole).",
+    help="The report folder: new, empty, or a report written before. Only the report's own "
+    "files are replaced; it may not be a records path or the course.",
 )
 @click.option("--xlsx", is_flag=True, help="Also write report.xlsx (needs the xlsx extra).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace report files changed since they were written (never files coursekit "
+    "did not write).",
+)
 @course_option
 @report_errors
-def report_command(records: tuple[Path, ...], out: Path, xlsx: bool, course: Path | None) -> None:
+def report_command(
+    records: tuple[Path, ...], out: Path, xlsx: bool, course: Path | None, force: bool
+) -> None:
     """Read learner records (files, folders or zip files) and write the cohort report.
 
     Every answer is graded again from the course's key. Bad files are skipped
     and listed with their reason; when a learner sent several records, the one
-    with the most work is used. For trainers only.
+    with the most work is used. For trainers only: the report folder gets a
+    .gitignore, so git never commits it.
     """
-    from coursekit.cells import terminal_text
     from coursekit.content import load_course
 
+    missing = _missing(records)
+    if missing:
+        raise CourseInvalid(missing)
     loaded = load_course(course)
+    if xlsx:
+        _need_openpyxl()
+    output = claim_report(out, loaded, records, force=force, xlsx=xlsx)
     cohort = load_cohort(records, loaded)
     report = build_report(loaded, cohort)
-    write_report(loaded, report, out, xlsx=xlsx)
+    lines = summary_lines(loaded, cohort, report)
+    committed = write_report(loaded, report, out, xlsx=xlsx, output=output)
     click.echo(
         f"{report.learners} records used, {len(report.skipped)} skipped; wrote {out / 'index.html'}"
     )
-    for name, reason in cohort.skipped:
-        click.echo(f"  skipped {terminal_text(name)}: {terminal_text(reason)}")
-    older = report.records[~report.records["current_version"]]
-    if len(older):
-        versions = ", ".join(sorted(set(older["version"])))
-        click.echo(
-            f"{len(older)} records come from an older content version ({versions}); "
-            f"graded against the current key ({loaded.version})"
-        )
-    if len(report.retired):
-        click.echo(
-            f"{len(report.retired)} items in the records are no longer in the course "
-            "and were not counted (see retired.csv)"
-        )
-    if report.learners:
-        done = report.completion.groupby("learner")["read"].all().sum()
-        click.echo(f"read every module: {done} of {report.learners} learners")
-        hardest = report.checkpoints.dropna(subset=["first_correct"]).nsmallest(1, "first_correct")
-        for row in _rows(hardest):
-            click.echo(
-                f"hardest checkpoint: {row['checkpoint']} "
-                f"({row['first_correct']:.0%} right at first try)"
-            )
+    for line in lines:
+        click.echo(line)
+    if committed.kept:
+        shown = ", ".join(committed.kept[:5])
+        more = f" and {len(committed.kept) - 5} more" if len(committed.kept) > 5 else ""
+        click.echo(f"kept what coursekit did not write in {out}: {shown}{more}")
