@@ -3,24 +3,37 @@
 Commands are imported only when they run, so that ``coursekit --help`` stays
 fast: nbconvert and pandas take seconds to import on a small machine. Library
 errors become exit codes here and nowhere else: 2 for bad input, 1 for a
-failed build, never a traceback.
+failed build, never a traceback. Each becomes one ``error:`` line naming the
+path or the file: a coursekit error, a path that is missing, of the wrong kind
+or not readable or writable (``OSError``), and a path option click refuses.
+Anything else is a bug, and says so in one line (``COURSEKIT_DEBUG=1`` shows
+the traceback).
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from coursekit._version import __version__
 from coursekit.errors import CourseInvalid, CoursekitError
 
-__all__ = ["course_argument", "course_option", "main", "report_errors", "store_option"]
+__all__ = [
+    "course_argument",
+    "course_option",
+    "describe_os_error",
+    "main",
+    "report_errors",
+    "store_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +49,22 @@ COMMANDS = {
     "strip": "coursekit.strip:strip_command",
 }
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# An OSError with one of these is about the path the user gave: bad input, exit 2.
+# Others (a full disk, an I/O error) are a failed run, exit 1.
+_INPUT_ERRNOS = frozenset(
+    {
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.EEXIST,
+        errno.ELOOP,
+        errno.ENAMETOOLONG,
+        errno.ENOTEMPTY,
+    }
+)
 
 
 class LazyGroup(click.Group):
@@ -51,6 +80,56 @@ class LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; what escapes it becomes one ``error:`` line, never a traceback."""
+        try:
+            return super().invoke(ctx)
+        except click.BadParameter as exc:
+            if not isinstance(exc.param.type if exc.param else None, click.Path):
+                raise
+            # click's own check of a path option (a file where a folder belongs, ...)
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            _exit_with(exc)
+
+
+def _exit_with(exc: Exception) -> NoReturn:
+    """Say what went wrong in one line on stderr and exit with its code."""
+    if isinstance(exc, CourseInvalid):
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        n = len(exc.problems)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
+        sys.exit(exc.exit_code)
+    if isinstance(exc, CoursekitError):
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    if isinstance(exc, OSError):
+        click.echo(f"error: {describe_os_error(exc)}", err=True)
+        sys.exit(2 if exc.errno in _INPUT_ERRNOS else 1)
+    if os.environ.get("COURSEKIT_DEBUG"):
+        raise exc
+    click.echo(
+        f"error: unexpected {type(exc).__name__}: {exc} (a bug in coursekit; "
+        "run again with COURSEKIT_DEBUG=1 to see where)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``PATH: Permission denied``: the path first, then why, in one line."""
+    why = exc.strerror or str(exc)
+    if exc.filename is None:
+        return why
+    where = os.fsdecode(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {os.fsdecode(exc.filename2)}"
+    return f"{where}: {why}"
+
 
 def report_errors(func: F) -> F:
     """Turn coursekit errors into a message on stderr and the right exit code."""
@@ -59,15 +138,8 @@ def report_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except CourseInvalid as exc:
-            for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
-            n = len(exc.problems)
-            click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
-            sys.exit(exc.exit_code)
-        except CoursekitError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        except (CoursekitError, OSError) as exc:
+            _exit_with(exc)
 
     return wrapper  # type: ignore[return-value]
 

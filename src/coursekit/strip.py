@@ -20,6 +20,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,25 @@ def _write_atomic(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _unwritable(paths: Iterable[Path]) -> list[Problem]:
+    """A problem for each file whose folder cannot take the stripped copy (read-only, full)."""
+    from coursekit.outputs import OutputRefused, check_writable
+
+    problems: list[Problem] = []
+    folders: dict[Path, str | None] = {}
+    for path in paths:
+        folder = path.resolve().parent
+        if folder not in folders:
+            try:
+                check_writable(folder)
+                folders[folder] = None
+            except OutputRefused as exc:
+                folders[folder] = str(exc)
+        if folders[folder] is not None:
+            problems.append(Problem(str(path), f"cannot be rewritten: {folders[folder]}"))
+    return problems
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @report_errors
@@ -229,6 +249,8 @@ def strip_command(files: tuple[Path, ...]) -> None:
             stripped[path] = (text, strip_text(text))
         except NotANotebook as exc:
             problems.append(Problem(str(path), str(exc)))
+    # A folder that cannot be written is found before any file is: all or nothing.
+    problems += _unwritable(path for path, (before, after) in stripped.items() if before != after)
     if problems:
         raise CourseInvalid(problems)
     for path, (before, after) in stripped.items():
