@@ -415,3 +415,20 @@ def test_read_text_is_bounded_for_other_callers(tmp_path: Path) -> None:
         "is 5.1 MB; a text file may be at most 5 MB (split it into smaller ones)",
         "is a folder, not a file",
     ]
+
+
+def test_publish_says_a_module_is_too_long_for_a_phone_before_any_work(
+    root: Path, tmp_path: Path
+) -> None:
+    path = root / "modules" / "a1.md"
+    paragraph = "要坚持早发现、早报告、早隔离、早治疗。" * 10
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{paragraph}\n" * 1_200, encoding="utf-8")
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "mine.txt").write_text("a user's file", encoding="utf-8")
+    # The output is refused before any kernel starts; the warning comes first all the same.
+    result = CliRunner().invoke(main, ["publish", str(root), "--out", str(taken), "-q"])
+    assert result.exit_code == 2, result.output
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"warning: {path}: the module has ")
+    assert "it loads slowly on a phone" in first

@@ -683,6 +683,8 @@ def publish_command(
     from coursekit.content import load_course
 
     loaded = load_course(course)
+    for warning in loaded.warnings:  # e.g. a module too long for a phone: said before the work
+        click.echo(f"warning: {warning}", err=True)
     summary = publish(loaded, out, build_dir=build_dir, jobs=jobs, force=force, progress=not quiet)
     for error in summary.errors:
         click.echo(f"error: {error}", err=True)
