@@ -23,11 +23,11 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from coursefactory import write_course
+from coursekit.answers import now
 from coursekit.cli import main
 from coursekit.errors import StoreError
 from coursekit.model import Course
 from coursekit.records import export_record, record_json
-from coursekit.session import now
 from coursekit.store import LearnerDump, ReopeningStore, SQLiteStore
 from coursekit.store.migrations import MIGRATIONS_TABLE, Migration, Migrations
 from coursekit.store.sqlite import MIGRATIONS

@@ -55,8 +55,8 @@ from typing import Any
 import click
 
 from coursekit.cli import course_argument, report_errors
-from coursekit.content import hash_files
 from coursekit.errors import BuildError
+from coursekit.hashing import hash_files
 from coursekit.model import Course
 from coursekit.strip import (
     Findings,

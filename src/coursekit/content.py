@@ -11,12 +11,11 @@ file and per course, and YAML without alias bombs, deep nesting or duplicate key
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +23,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from coursekit.errors import CourseInvalid, Problem
+from coursekit.limits import (
+    MAX_COURSE_BYTES,
+    MAX_MARKDOWN_BYTES,
+    MAX_MODULES,
+    MAX_YAML_BYTES,
+    MODULE_MAX_CHARS,
+    MODULE_WARN_CHARS,
+    YAML_ALIAS_BUDGET,
+    YAML_MAX_DEPTH,
+)
+from coursekit.located import Located, Sources, field_name
 from coursekit.model import (
     QUESTION_TYPES,
     Course,
@@ -36,6 +46,7 @@ from coursekit.model import (
     Paragraph,
     Section,
 )
+from coursekit.validate import cross_check, survey
 
 __all__ = [
     "MAX_COURSE_BYTES",
@@ -48,40 +59,9 @@ __all__ = [
     "YAML_MAX_DEPTH",
     "Located",
     "bundled_course_path",
-    "hash_files",
     "load_course",
     "read_text",
 ]
-
-# --- limits ----------------------------------------------------------------------------
-# Every limit on a course folder, in one place (docs/authoring.md states them too). Each is
-# far above what a real course needs: the bundled course is 160 KB in all, its largest
-# YAML file 12 KB and its longest module 3,200 characters. They exist so that a
-# mistaken or hostile file is refused with a message instead of exhausting the machine.
-
-#: A YAML file (course.yaml, modules/<id>.yaml, glossary.yaml, exercises.yaml): thousands
-#: of checkpoints fit in 2 MB.
-MAX_YAML_BYTES = 2_000_000
-#: A module's Markdown (and any other text coursekit reads, such as a packet for ingest):
-#: 5 MB is about 1.7 million Chinese characters.
-MAX_MARKDOWN_BYTES = 5_000_000
-#: All the files of one course together (300 times the bundled course), checked before
-#: any of them is read: 200 modules of 5 MB would otherwise be a gigabyte to parse.
-MAX_COURSE_BYTES = 50_000_000
-#: Modules in one course: a packet has a dozen attachments; 200 is a year of packets.
-MAX_MODULES = 200
-#: Values that YAML aliases may add to a document beyond those written out in it. Anchors
-#: are for small reuse; a "billion laughs" file grows by a factor of ten per line.
-YAML_ALIAS_BUDGET = 10_000
-#: Nesting of YAML collections. The format needs 5 (the document → checkpoints → a
-#: checkpoint → its answer pairs → a pair); PyYAML composes recursively, so depth is
-#: capped far below Python's recursion limit.
-YAML_MAX_DEPTH = 20
-#: A module's text above this is slow to load on a phone: 200,000 Chinese characters make
-#: a handout of about 600 KB. `validate` warns (``Course.warnings``).
-MODULE_WARN_CHARS = 200_000
-#: A module above this is refused: ten times the warning, a day of reading at 400 a minute.
-MODULE_MAX_CHARS = 2_000_000
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -190,40 +170,6 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-
-
-@dataclass
-class Located:
-    """A parsed YAML document and the line of every key and list item in it."""
-
-    path: Path
-    data: Any
-    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
-
-    def line(self, loc: tuple[str | int, ...]) -> int | None:
-        """The line of the deepest part of ``loc`` that the document has.
-
-        A list index the document does not have is skipped, because a single
-        mapping may stand where the model takes a list of one (``evidence``).
-        """
-        path: tuple[str | int, ...] = ()
-        for part in loc:
-            if (*path, part) in self.lines:
-                path = (*path, part)
-            elif part != 0:
-                break
-        return self.lines.get(path)
-
-
-def hash_files(paths: Iterable[Path], root: Path | None = None) -> str:
-    """A sha256 over files' names (relative to ``root``) and bytes, in a stable order."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        name = path.relative_to(root).as_posix() if root else path.name
-        data = path.read_bytes()
-        digest.update(f"{name}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()
 
 
 def bundled_course_path() -> Path:
@@ -408,21 +354,6 @@ def parse_yaml(path: Path, text: str, problems: list[Problem], offset: int = 0) 
     return located
 
 
-def field_name(loc: tuple[str | int, ...]) -> str:
-    """``('checkpoints', 2, 'single', 'answer')`` → ``checkpoints[2].answer``."""
-    out = ""
-    prev: str | int | None = None
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif isinstance(prev, int) and part in QUESTION_TYPES:
-            pass  # pydantic's discriminator tag, not a field the author wrote
-        else:
-            out += f".{part}" if out else part
-        prev = part
-    return out
-
-
 def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     out: list[str | int] = []
     for part in loc:
@@ -563,18 +494,6 @@ def parse_module(
 # --- the course ------------------------------------------------------------------------------
 
 
-@dataclass
-class Sources:
-    """Every parsed document of a course, kept so that later checks can name lines."""
-
-    root: Path
-    course: Located | None = None
-    fronts: dict[str, Located] = field(default_factory=dict)
-    extras: dict[str, Located] = field(default_factory=dict)
-    glossary: Located | None = None
-    exercises: Located | None = None
-
-
 def _load_doc(
     path: Path, model: type[M], problems: list[Problem]
 ) -> tuple[Located | None, M | None]:
@@ -713,8 +632,6 @@ def load_course(path: str | os.PathLike[str] | None = None) -> Course:
     worth knowing but not wrong (a file the course does not use, a module too long for a
     phone) is in the course's ``warnings``; ``coursekit validate`` prints them.
     """
-    from coursekit.validate import cross_check, survey
-
     root = Path(path) if path is not None else bundled_course_path()
     course, sources, problems = load_sources(root)
     if course is not None:

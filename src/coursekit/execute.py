@@ -38,7 +38,7 @@ from typing import Any
 
 from coursekit._version import __version__
 from coursekit.build import KERNEL_NAME, MODULE_TEMPLATE, content_hash
-from coursekit.content import hash_files
+from coursekit.hashing import hash_files
 from coursekit.model import Course
 
 __all__ = [

@@ -8,7 +8,7 @@ file or a zip says about itself:
   ``O_NONBLOCK``, so that a named pipe swapped in after the stat cannot hang
   the reader, and checked again with ``fstat``. A link to a record file is
   followed; a link to a pipe or a device is refused.
-- A record file or zip member yields at most :data:`~coursekit.records.MAX_BYTES`.
+- A record file or zip member yields at most :data:`MAX_BYTES`.
 - A zip is refused whole when it holds more than 10,000 entries, when its
   entries overlap (one piece of compressed data unpacked many times: David
   Fifield's "zip bomb without recursion"), and member by member when it is
@@ -38,14 +38,23 @@ from pathlib import Path
 from typing import TypeAlias
 
 from coursekit.errors import RecordInvalid
-from coursekit.records import MAX_BYTES
 
-__all__ = ["LIMITS", "Limits", "Source", "read_regular", "record_sources", "without_bom"]
+__all__ = [
+    "LIMITS",
+    "MAX_BYTES",
+    "Limits",
+    "Source",
+    "read_regular",
+    "record_sources",
+    "without_bom",
+]
 
 # (name to show, the bytes, None) for a candidate record, or (name, None, why it was not read).
 Source: TypeAlias = "tuple[str, bytes | None, str | None]"
 
 MiB = 1024 * 1024
+#: One learner record: a whole course of long reflections stays far below this.
+MAX_BYTES = 8 * MiB
 
 
 @dataclass(frozen=True)

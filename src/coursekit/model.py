@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coursekit.errors import Problem
+from coursekit.hashing import hash_files
 from coursekit.text import plain
 
 __all__ = [
@@ -367,8 +368,6 @@ class Course:
     @cached_property
     def version(self) -> str:
         """The content version: a hash of every course file, the same wherever it is loaded."""
-        from coursekit.content import hash_files
-
         files = [*self.files, *(f for m in self.modules for f in m.files)]
         return hash_files(files, self.root)[:16]
 

@@ -41,10 +41,12 @@ from typing import Annotated, Any, Literal
 import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coursekit.answers import Answer
 from coursekit.cli import course_option, report_errors, store_option
 from coursekit.errors import RecordInvalid
+from coursekit.grading import grade
+from coursekit.intake import MAX_BYTES, read_regular, without_bom
 from coursekit.model import Course
-from coursekit.session import Answer, grade
 from coursekit.store import Attempt, LearnerDump, LearnerStore, Read, RestoreCounts, SavedReflection
 
 __all__ = [
@@ -65,7 +67,6 @@ __all__ = [
 
 SCHEMA = "coursekit.learner-record"
 SCHEMA_VERSION = 1
-MAX_BYTES = 8 * 1024 * 1024  # a whole course of long reflections stays far below this
 MAX_TEXT = 200_000
 # Far above any real study (85 checkpoints, a few tries each), far below what 8 MiB can hold:
 # each attempt costs the report about 0.5 KB of memory, so this bounds a record's cost too.
@@ -83,7 +84,7 @@ _STAMP = re.compile(_STAMP_PATTERN)
 
 
 def parse_time(value: str) -> dt.datetime:
-    """An ISO 8601 time with its zone, as :func:`coursekit.session.now` writes it.
+    """An ISO 8601 time with its zone, as :func:`coursekit.answers.now` writes it.
 
     Raises ``ValueError`` for text of another shape and for times that do not
     exist (month 19, hour 29).
@@ -397,9 +398,6 @@ def _reason(exc: ValidationError) -> str:
 
 def read_record(path: Path, course: Course | None = None) -> LearnerRecord:
     """Read and check one record file: a regular file of at most MAX_BYTES, a BOM allowed."""
-    # Imported here: coursekit.intake imports this module for MAX_BYTES.
-    from coursekit.intake import read_regular, without_bom
-
     return parse_record(without_bom(read_regular(path, MAX_BYTES)), path, course)
 
 
@@ -506,8 +504,6 @@ def _store_file(store: str | None) -> Path | None:
 
 def _is_record_file(path: Path) -> bool:
     """Whether ``path`` holds a learner record (checked or not): JSON of the record schema."""
-    from coursekit.intake import read_regular, without_bom
-
     try:
         data = json.loads(without_bom(read_regular(path, MAX_BYTES)))
     except (RecordInvalid, ValueError, RecursionError):
@@ -517,8 +513,6 @@ def _is_record_file(path: Path) -> bool:
 
 def _is_record_page(path: Path) -> bool:
     """Whether ``path`` holds a page :func:`record_html` wrote."""
-    from coursekit.intake import read_regular
-
     try:
         text = read_regular(path, 4 * MAX_BYTES).decode("utf-8")
     except (RecordInvalid, UnicodeDecodeError):

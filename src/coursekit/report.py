@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from coursekit.answers import Answer
 from coursekit.cli import course_option, report_errors
 from coursekit.errors import CourseInvalid, Problem, RecordInvalid
+from coursekit.grading import grade
 from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
 from coursekit.model import Checkpoint, Course
 from coursekit.records import (
@@ -40,7 +42,6 @@ from coursekit.records import (
     parse_record,
     retired_items,
 )
-from coursekit.session import Answer, grade
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,7 +160,7 @@ class Report:
 
 
 class _Verdicts:
-    """:func:`~coursekit.session.grade`, remembered: a cohort gives the same answers often."""
+    """:func:`~coursekit.grading.grade`, remembered: a cohort gives the same answers often."""
 
     def __init__(self) -> None:
         self.known: dict[tuple[str, Hashable], bool] = {}

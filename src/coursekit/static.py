@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Literal
 
+from coursekit.grading import answer_text, start_order
 from coursekit.messages import msg
 from coursekit.model import (
     Checkpoint,
@@ -33,7 +34,6 @@ from coursekit.model import (
     SingleChoice,
     TrueFalse,
 )
-from coursekit.session import answer_text, start_order
 from coursekit.text import READING_RATE, emphasis_html, reading_minutes, split_emphasis
 
 __all__ = [

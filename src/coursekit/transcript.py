@@ -206,7 +206,8 @@ def stale_quotes(files: Mapping[str, str], root: Path, shown: Path | None = None
     (under ``shown``, the folder as the user named it), the line and the field,
     as ``coursekit validate`` would.
     """
-    from coursekit.content import field_name, parse_module, parse_yaml, read_text
+    from coursekit.content import parse_module, parse_yaml, read_text
+    from coursekit.located import field_name
 
     paragraphs: dict[str, dict[int, str]] = {}
     labels: dict[str, str] = {}

@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from coursekit.content import MODULE_WARN_CHARS, Located, Sources
 from coursekit.errors import Problem
+from coursekit.limits import MODULE_WARN_CHARS
+from coursekit.located import Located, Sources, field_name
 from coursekit.model import (
     Checkpoint,
     Course,
@@ -38,8 +39,6 @@ _NAMED = 20
 
 
 def _problem(doc: Located | None, path: Path, loc: tuple[str | int, ...], message: str) -> Problem:
-    from coursekit.content import field_name
-
     return Problem(
         str(doc.path if doc else path),
         message,
@@ -315,7 +314,7 @@ def survey(course: Course, sources: Sources) -> tuple[list[Problem], list[Proble
     A file is used, a note for people (:data:`NOTES`), a dotfile, or reported. A
     module file the course does not list, a question file without a listed module and a
     ``.yml`` file coursekit would never read are problems; any other file is a warning.
-    A module too long for a phone (:data:`~coursekit.content.MODULE_WARN_CHARS`) is a
+    A module too long for a phone (:data:`~coursekit.limits.MODULE_WARN_CHARS`) is a
     warning too.
     """
     root = sources.root

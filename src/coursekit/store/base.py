@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from coursekit.session import Answer
+from coursekit.answers import Answer
 from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
 
 __all__ = ["LearnerStore"]
@@ -13,7 +13,7 @@ __all__ = ["LearnerStore"]
 class LearnerStore(Protocol):
     """Where the widgets save a learner's work; every write is committed before it returns.
 
-    Times are ISO 8601 strings in UTC (:func:`coursekit.session.now` when not given).
+    Times are ISO 8601 strings in UTC (:func:`coursekit.answers.now` when not given).
     Lists come back in a stable order: by course, module, then time.
     """
 

@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coursekit.session import now
+from coursekit.answers import now
 
 __all__ = ["MIGRATIONS_TABLE", "Migration", "Migrations", "SchemaTooNew"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from coursekit.answers import Answer
 from coursekit.errors import StoreError
-from coursekit.session import Answer
 from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
 from coursekit.store.sqlite import SQLiteStore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from coursekit.session import Answer
+from coursekit.answers import Answer
 
 __all__ = ["Attempt", "LearnerDump", "Read", "RestoreCounts", "SavedReflection"]
 
@@ -22,7 +22,7 @@ class Read:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One submitted answer to a checkpoint (see :mod:`coursekit.session` for its shape)."""
+    """One submitted answer to a checkpoint (see :mod:`coursekit.grading` for its shape)."""
 
     learner: str
     course_id: str

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from coursekit.answers import Answer, now
 from coursekit.errors import StoreError
-from coursekit.session import Answer, now
 from coursekit.store.faults import Doing, from_os, from_sqlite, store_error
 from coursekit.store.migrations import Migrations, SchemaTooNew, rollback
 from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection

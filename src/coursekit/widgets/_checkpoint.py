@@ -8,11 +8,12 @@ from html import escape
 
 import ipywidgets as w
 
+from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
+from coursekit.grading import answer_text, grade, is_answered
 from coursekit.messages import msg
 from coursekit.model import Checkpoint as Question
 from coursekit.model import Course
-from coursekit.session import answer_text, clock_time, grade, is_answered, now
 from coursekit.static import (
     Variant,
     checkpoint_html,

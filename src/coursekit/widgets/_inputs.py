@@ -1,7 +1,7 @@
 """One answer input per question type, each built from standard ipywidgets.
 
 Every input has ``box`` (the widget to show), ``get()`` and ``set()`` (the
-answer as JSON, see :mod:`coursekit.session`) and ``disabled``. Every control
+answer as JSON, see :mod:`coursekit.grading`) and ``disabled``. Every control
 carries a visible label, so screen readers can name it.
 """
 
@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import ipywidgets as w
 
+from coursekit.answers import Answer
+from coursekit.grading import start_order
 from coursekit.messages import msg
 from coursekit.model import (
     Checkpoint,
@@ -21,7 +23,6 @@ from coursekit.model import (
     SingleChoice,
     TrueFalse,
 )
-from coursekit.session import Answer, start_order
 from coursekit.text import plain
 
 __all__ = [

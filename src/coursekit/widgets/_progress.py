@@ -7,9 +7,9 @@ from html import escape
 import ipywidgets as w
 
 from coursekit.errors import StoreError
+from coursekit.grading import ModuleStatus, course_status, module_status
 from coursekit.messages import msg
 from coursekit.model import Course
-from coursekit.session import ModuleStatus, course_status, module_status
 from coursekit.static import Variant
 from coursekit.store import LearnerStore
 from coursekit.widgets._common import StaticRenderings

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
 from coursekit.messages import msg
 from coursekit.model import Course, Module
-from coursekit.session import clock_time, now
 from coursekit.static import Variant, paragraph_html, reader_header_html, reader_html, terms_in
 from coursekit.store import LearnerStore
 from coursekit.text import emphasis_html

@@ -14,6 +14,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from coursekit.answers import clock_time, now
 from coursekit.errors import RecordInvalid, StoreError
 from coursekit.intake import without_bom
 from coursekit.messages import msg
@@ -25,7 +26,6 @@ from coursekit.records import (
     record_json,
     retired_items,
 )
-from coursekit.session import clock_time, now
 from coursekit.static import Variant
 from coursekit.store import LearnerStore, RestoreCounts, SQLiteStore
 from coursekit.widgets._common import StaticRenderings

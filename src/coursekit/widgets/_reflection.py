@@ -9,11 +9,11 @@ from html import escape
 
 import ipywidgets as w
 
+from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.model import Reflection as ReflectionPrompt
-from coursekit.session import clock_time, now
 from coursekit.static import Variant, reflection_html
 from coursekit.store import LearnerStore, SavedReflection
 from coursekit.text import count_cjk, count_words, emphasis_html

@@ -1,4 +1,4 @@
-"""What a learner's study session means, without any widgets.
+"""Grading and progress: what a learner's answers are worth, without any widgets.
 
 Answers are plain JSON values, the same in the widgets, the store and the
 learner record:
@@ -19,11 +19,11 @@ match      item → chosen option (``dict[str, str | None]``)
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
+from coursekit.answers import Answer
 from coursekit.messages import msg
 from coursekit.model import (
     Checkpoint,
@@ -41,29 +41,14 @@ if TYPE_CHECKING:
     from coursekit.store import LearnerStore
 
 __all__ = [
-    "Answer",
     "ModuleStatus",
     "answer_text",
-    "clock_time",
     "course_status",
     "grade",
     "is_answered",
     "module_status",
-    "now",
     "start_order",
 ]
-
-Answer: TypeAlias = "str | bool | list[str] | dict[str, str | None] | None"
-
-
-def now() -> str:
-    """The current time as stored: ISO 8601, UTC, with microseconds."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
-def clock_time(stamp: str) -> str:
-    """A stored time as the learner's local ``HH:MM``."""
-    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%H:%M")
 
 
 def is_answered(question: Checkpoint, answer: Answer) -> bool:
