@@ -262,17 +262,17 @@ def test_defect8_next_publish_removes_what_killed_publishes_left(tmp_path: Path)
 def test_defect8_write_atomic_leaves_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from coursekit.execute import write_atomic
+    from coursekit.atomic import write_atomic
 
     manifest = tmp_path / "site.json"
     manifest.write_text('{"old": true}', "utf-8")
-    real = Path.write_text
+    real = Path.write_bytes
 
-    def half_then_full_disk(self: Path, text: str, *args: object, **kwargs: object) -> int:
-        real(self, text[:3], encoding="utf-8")
+    def half_then_full_disk(self: Path, data: bytes) -> int:
+        real(self, data[:3])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
 
-    monkeypatch.setattr(Path, "write_text", half_then_full_disk)
+    monkeypatch.setattr(Path, "write_bytes", half_then_full_disk)
     with pytest.raises(OSError, match="No space left"):
         write_atomic(manifest, '{"new": true, "pages": {}}')
     monkeypatch.undo()

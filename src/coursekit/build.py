@@ -54,6 +54,7 @@ from typing import Any
 
 import click
 
+from coursekit.atomic import write_atomic
 from coursekit.cli import course_argument, report_errors
 from coursekit.errors import BuildError
 from coursekit.hashing import hash_files
@@ -367,9 +368,7 @@ def _write(entries: list[NotebookFile], out_dir: Path, force: bool = False) -> l
         if entry.expected is None:
             path.unlink()
         else:
-            tmp = path.with_suffix(".ipynb.tmp")
-            tmp.write_text(entry.expected, encoding="utf-8")
-            tmp.replace(path)
+            write_atomic(path, entry.expected)
         changed.append(path)
     return changed
 

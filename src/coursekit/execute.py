@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from coursekit._version import __version__
+from coursekit.atomic import write_atomic
 from coursekit.build import KERNEL_NAME, MODULE_TEMPLATE, content_hash
 from coursekit.hashing import hash_files
 from coursekit.model import Course
@@ -49,7 +50,6 @@ __all__ = [
     "code_digest",
     "execute_module",
     "failed_path",
-    "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
@@ -91,21 +91,6 @@ def cache_key(course: Course, module_id: str, parameters: dict[str, Any]) -> str
     digest = hashlib.sha256(code_digest().encode())
     digest.update(content_hash(course, module_id, parameters, MODULE_TEMPLATE).encode())
     return digest.hexdigest()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``path`` through a temporary file beside it: readers see the old text or the new.
-
-    The temporary file (``.NAME.tmp-PID``) is removed when writing fails, for
-    example on a full disk.
-    """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def failed_path(out_path: Path) -> Path:

@@ -32,7 +32,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coursekit.answers import Answer
+from coursekit.atomic import write_atomic
 from coursekit.cli import course_option, report_errors, store_option
 from coursekit.errors import RecordInvalid
 from coursekit.grading import grade
@@ -246,23 +246,12 @@ def record_json(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, indent=1) + "\n"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_record(course: Course, record: dict[str, Any], path: Path) -> tuple[Path, Path]:
     """Write the record as JSON at ``path`` and as HTML beside it; both atomically."""
     page = path.with_suffix(".html")
-    _atomic_write(path, record_json(record))
-    _atomic_write(page, record_html(course, record))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, record_json(record))
+    write_atomic(page, record_html(course, record))
     return path, page
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import click
 from pydantic import BaseModel
 
+from coursekit.atomic import write_atomic
 from coursekit.model import CourseMeta, Exercises, Glossary, ModuleExtras, ModuleMeta
 
 __all__ = ["SCHEMAS", "schemas", "write_schemas"]
@@ -42,7 +43,7 @@ def write_schemas(folder: Path) -> list[Path]:
     written = []
     for name, schema in schemas().items():
         path = folder / name
-        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
         written.append(path)
     return written
 

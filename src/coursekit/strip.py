@@ -27,6 +27,7 @@ from typing import Any
 
 import click
 
+from coursekit.atomic import write_atomic
 from coursekit.cli import report_errors
 from coursekit.errors import CourseInvalid, CoursekitError, Problem
 
@@ -188,17 +189,6 @@ def _decode(data: bytes) -> str:
         raise NotANotebook("not UTF-8 text") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path = path.resolve()  # a symlinked notebook keeps its link
-    tmp = path.with_name(f".{path.name}.coursekit-strip-{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _unwritable(paths: Iterable[Path]) -> list[Problem]:
     """A problem for each file whose folder cannot take the stripped copy (read-only, full)."""
     from coursekit.outputs import OutputRefused, check_writable
@@ -258,5 +248,6 @@ def strip_command(files: tuple[Path, ...]) -> None:
             click.echo(f"{path}: already clean")
             continue
         held = findings(loads_notebook(before))
-        _write_atomic(path, after)
+        # resolved, so that a symlinked notebook keeps its link
+        write_atomic(path.resolve(), after, keep_mode=True)
         click.echo(f"{path}: stripped ({held})" if held else f"{path}: stripped (run metadata)")
