@@ -93,7 +93,7 @@ def test_trainer_notebook_shows_the_session_plan(course: Course, tmp_path: Path)
     nb = json.loads((tmp_path / "trainer.ipynb").read_text(encoding="utf-8"))
     source = "".join("".join(c["source"]) for c in nb["cells"])
     assert "session_plan_html" in source
-    from coursekit.pages import session_plan_html
+    from coursekit.html.site import session_plan_html
 
     plan = session_plan_html(course)
     assert course.meta.study_format.mode in plan

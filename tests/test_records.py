@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from coursekit import Course, load_course
 from coursekit.cli import main
+from coursekit.html import record_page
 from coursekit.records import (
     MAX_BYTES,
     export_record,
     import_record,
     parse_record,
-    record_html,
     record_json,
 )
 from coursekit.store import SQLiteStore
@@ -147,7 +147,7 @@ def make_record(learner: str = "李四", extra_attempts: int = 0) -> dict[str, o
 
 def test_the_readable_page_escapes_everything() -> None:
     record = make_record('"><img src=x onerror=alert(1)>')
-    page = record_html(COURSE, record)
+    page = record_page(COURSE, record)
     soup = BeautifulSoup(page, "html.parser")
     assert soup.html["lang"] == "zh-CN"
     assert soup.find("script") is None and soup.find("img") is None

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, Tag
 
 from coursekit.content import load_course
 from coursekit.model import Course
-from coursekit.pages import VARIANTS
+from coursekit.html.site import VARIANTS
 from test_publish import bundled_site
 
 pytestmark = pytest.mark.kernel

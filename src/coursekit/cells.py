@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_STARTS",
+    "frame_rows",
     "html_cells",
     "spreadsheet_cells",
     "spreadsheet_text",
@@ -72,6 +73,11 @@ def _map_strings(frame: pd.DataFrame, convert: Callable[[str], str]) -> pd.DataF
         out.index = out.index.map(one)
     out.index.name = one(out.index.name)
     return out
+
+
+def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts keyed by column name, for templates and summaries."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def html_cells(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import html
 import json
 import os
 import re
@@ -40,11 +39,11 @@ from typing import Annotated, Any, Literal
 import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coursekit.answers import Answer
 from coursekit.atomic import write_atomic
 from coursekit.cli import course_option, report_errors, store_option
 from coursekit.errors import RecordInvalid
 from coursekit.grading import grade
+from coursekit.html import record_page
 from coursekit.intake import MAX_BYTES, read_regular, without_bom
 from coursekit.model import Course
 from coursekit.store import Attempt, LearnerDump, LearnerStore, Read, RestoreCounts, SavedReflection
@@ -56,11 +55,9 @@ __all__ = [
     "LearnerRecord",
     "RetiredItem",
     "export_record",
-    "given_answer_text",
     "import_record",
     "parse_record",
     "read_record",
-    "record_html",
     "retired_items",
     "write_record",
 ]
@@ -251,7 +248,7 @@ def write_record(course: Course, record: dict[str, Any], path: Path) -> tuple[Pa
     page = path.with_suffix(".html")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, record_json(record))
-    write_atomic(page, record_html(course, record))
+    write_atomic(page, record_page(course, record))
     return path, page
 
 
@@ -400,74 +397,6 @@ def import_record(
     return store.restore(record.to_dump(course))
 
 
-# --- the readable page ---------------------------------------------------------------------------
-
-_PAGE_CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
-margin:0 auto;max-width:42rem;padding:1rem;line-height:1.7;color:#222;overflow-wrap:anywhere}
-h1{font-size:1.4rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;margin-top:2rem}
-.ok{font-weight:bold}.no{font-weight:bold}blockquote{margin:.5rem 0;padding:.5rem 1rem;
-background:#f6f6f6;white-space:pre-wrap}table{border-collapse:collapse;width:100%}
-td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
-@media print{body{max-width:none}}
-"""
-
-
-def given_answer_text(answer: Answer) -> str:
-    """A learner's answer in words, as the record page and the report show it."""
-    if isinstance(answer, bool):
-        return "对" if answer else "错"
-    if isinstance(answer, list):
-        return " → ".join(answer) if answer else "（未作答）"
-    if isinstance(answer, dict):
-        return "；".join(f"{k}：{v or '—'}" for k, v in answer.items())
-    return answer or "（未作答）"
-
-
-def record_html(course: Course, record: dict[str, Any]) -> str:
-    """A self-contained page of the record for the learner; every text is escaped."""
-    e = html.escape
-    questions = {q.id: q for _, q in course.all_checkpoints()}
-    prompts = {r.id: r.prompt for m in course.modules for r in m.reflections}
-    labels = {m.id: f"{m.label}《{m.title}》" for m in course.modules}
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>学习记录 · {e(record['learner'])}</title><style>{_PAGE_CSS}</style></head><body>",
-        f"<h1>学习记录：{e(record['learner'])}</h1>",
-        f"<p>{e(record['course']['title'])}（内容版本 {e(record['course']['version'])}）</p>",
-        f"<p>最近学习：{e(record['last_activity'] or '—')}</p>",
-    ]
-    for module in record["modules"]:
-        parts.append(f"<h2>{e(labels.get(module['module'], module['module']))}</h2>")
-        read = module["read_at"]
-        parts.append(f"<p>阅读：{'已读完（' + e(read) + '）' if read else '未读完'}</p>")
-        if module["attempts"]:
-            parts.append("<table><tr><th>题目</th><th>作答</th><th>结果</th><th>时间</th></tr>")
-            for a in module["attempts"]:
-                # Graded again from the course's key: the record's own flag is not evidence.
-                q = questions.get(a["checkpoint"])
-                if q is None:
-                    verdict = "已不在课程中"
-                elif grade(q, a["answer"]):
-                    verdict = '<span class="ok">✓ 正确</span>'
-                else:
-                    verdict = '<span class="no">✗ 错误</span>'
-                parts.append(
-                    f"<tr><td>{e(q.prompt if q else a['checkpoint'])}</td>"
-                    f"<td>{e(given_answer_text(a['answer']))}</td><td>{verdict}</td><td>{e(a['at'])}</td></tr>"
-                )
-            parts.append("</table>")
-        for r in module["reflections"]:
-            parts.append(
-                f"<p><strong>{e(prompts.get(r['reflection'], r['reflection']))}</strong></p>"
-                f"<blockquote>{e(r['text'])}</blockquote>"
-            )
-    parts.append(f"<p><small>校验码 {e(record['checksum'])}</small></p></body></html>")
-    return "\n".join(parts) + "\n"
-
-
 # --- command line ------------------------------------------------------------------------------
 
 
@@ -501,7 +430,7 @@ def _is_record_file(path: Path) -> bool:
 
 
 def _is_record_page(path: Path) -> bool:
-    """Whether ``path`` holds a page :func:`record_html` wrote."""
+    """Whether ``path`` holds a page :func:`coursekit.html.record_page` wrote."""
     try:
         text = read_regular(path, 4 * MAX_BYTES).decode("utf-8")
     except (RecordInvalid, UnicodeDecodeError):

@@ -10,15 +10,15 @@ JavaScript), streams go, and the worksheet gets the answer key and the trainer
 guide the trainer notes as an appendix. Cells tagged ``notebook-only`` go
 with nbconvert's ``TagRemovePreprocessor``. Inputs and prompts are excluded.
 
-The template (``templates/handout``) extends nbconvert's ``basic`` template
-and overrides the ``header`` and ``footer`` blocks only; its CSS is inlined.
+The template (``coursekit/html/templates/handout``) extends nbconvert's ``basic``
+template and overrides the ``header`` and ``footer`` blocks only; it inlines the
+one stylesheet and imports the navigation macro of :mod:`coursekit.html`.
 This module imports nbconvert: import it only where pages are rendered.
 """
 
 from __future__ import annotations
 
 import copy
-from html import escape
 from typing import Any
 
 from nbconvert.exporters import HTMLExporter
@@ -26,8 +26,9 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from nbformat import NotebookNode
 
 from coursekit import static
+from coursekit.html.env import TEMPLATES, html_lang, stylesheet
+from coursekit.html.site import NavContext
 from coursekit.model import Course
-from coursekit.pages import TEMPLATES, NavContext, html_lang, page_css
 
 __all__ = ["MIMETYPES", "REMOVE_TAGS", "VariantPreprocessor", "make_exporter", "render_module"]
 
@@ -113,6 +114,8 @@ def make_exporter() -> HTMLExporter:
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]
         template_name="handout",
         extra_template_basedirs=[str(TEMPLATES)],
+        # the handout template imports nav.html.j2 from coursekit.html's own templates
+        extra_template_paths=[str(TEMPLATES)],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -132,11 +135,10 @@ def render_module(
     resources: dict[str, Any] = {
         "coursekit": {
             "html_lang": html_lang(nav.lang),
-            "title": escape(nav.title(variant)),
-            "css": page_css(),
+            "title": nav.title(variant),
+            "css": stylesheet(),
             "variant": variant,
-            "nav_top": nav.top(variant),
-            "nav_bottom": nav.bottom(variant),
+            "nav": nav,
         }
     }
     nb, resources = tags.preprocess(nb, resources)  # type: ignore[no-untyped-call]

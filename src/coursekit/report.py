@@ -3,7 +3,8 @@
 :func:`load_cohort` reads record files, folders and zip files; every bad file
 is skipped with its reason and the rest are used. :func:`build_report` turns
 the records into pandas DataFrames; :func:`write_report` writes ``index.html``
-(in Chinese, tables and CSS bars, nothing from elsewhere) and CSV files.
+(rendered by :func:`coursekit.html.report_page`: tables and CSS bars, in the course's
+language, nothing from elsewhere) and CSV files.
 Reports are for trainers only: nothing here goes into the published site, and
 the report folder holds a ``.gitignore`` of ``*``, so that a report written
 inside a git checkout is never committed.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import html
 import os
 import tempfile
 from collections import Counter
@@ -31,14 +31,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from coursekit.answers import Answer
+from coursekit.cells import frame_rows
 from coursekit.cli import course_option, report_errors
 from coursekit.errors import CourseInvalid, Problem, RecordInvalid
 from coursekit.grading import grade
+from coursekit.html import given_answer_text, report_page
 from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
+from coursekit.messages import msg
 from coursekit.model import Checkpoint, Course
 from coursekit.records import (
     LearnerRecord,
-    given_answer_text,
     parse_record,
     retired_items,
 )
@@ -187,6 +189,7 @@ def build_report(course: Course, cohort: Cohort) -> Report:
 def _build_report(course: Course, cohort: Cohort) -> Report:
     import pandas as pd
 
+    lang = course.meta.lang
     modules = [m.id for m in course.modules]
     questions = course.all_checkpoints()
     key = {q.id: (module_id, q) for module_id, q in questions}
@@ -228,7 +231,7 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
                 if correct:
                     right[module_id].add(a.checkpoint)
                 else:
-                    wrong[a.checkpoint][given_answer_text(a.answer)] += 1
+                    wrong[a.checkpoint][given_answer_text(a.answer, lang)] += 1
             for r in m.reflections:
                 if r.reflection in prompts and r.text.strip():
                     written[prompts[r.reflection]] += 1
@@ -257,7 +260,10 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
                 q.prompt,
                 len(first[q.id]),
                 (sum(first[q.id]) / len(first[q.id])) if first[q.id] else float("nan"),
-                "；".join(f"{answer}（{count}）" for answer, count in wrong[q.id].most_common(3)),
+                msg(lang, "format.pair_sep").join(
+                    msg(lang, "report.wrong_count", answer=answer, count=count)
+                    for answer, count in wrong[q.id].most_common(3)
+                ),
             )
             for module_id, q in questions
         ],
@@ -304,140 +310,6 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
 
 
 # --- writing -------------------------------------------------------------------------------------
-
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
-margin:0 auto;max-width:64rem;padding:1rem;line-height:1.6;color:#222;overflow-wrap:anywhere}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;
-padding:.2rem .4rem;text-align:left;vertical-align:top}.wrap{overflow-x:auto}
-.bar{background:#dde;min-width:6rem}.bar span{display:block;background:#4a6fa5;color:#fff;
-padding:0 .3rem;white-space:nowrap}blockquote{margin:.3rem 0;padding:.3rem .6rem;background:#f5f5f5;
-white-space:pre-wrap}.note{color:#555}
-@media print{.wrap{overflow:visible}}
-"""
-
-
-def _bar(share: float) -> str:
-    if share != share:  # NaN: nobody answered
-        return "—"
-    pct = round(share * 100)
-    return (
-        f'<div class="bar" role="img" aria-label="{pct}%">'
-        f'<span style="width:{pct}%">{pct}%</span></div>'
-    )
-
-
-def _table(headers: list[str], rows: Iterable[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (
-        f'<div class="wrap"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
-
-
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-_KINDS = {"module": "模块", "checkpoint": "检查题", "reflection": "心得体会"}
-
-
-def report_html(course: Course, report: Report) -> str:
-    e = html.escape
-    labels = {m.id: m.label for m in course.modules}
-    parts = [
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>学习情况报告 · {e(course.title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>学习情况报告</h1><p>{e(course.title)}</p>",
-        f'<p>有效学习记录 {report.learners} 份；跳过 {len(report.skipped)} 份。<span class="note">'
-        "本报告仅供培训者使用，请勿发布到学员讲义网站。</span></p>",
-        "<h2>阅读完成情况</h2>",
-        _table(
-            ["模块", "标题", "读完人数", "比例"],
-            (
-                [e(r["label"]), e(r["title"]), str(r["read"]), _bar(r["share"])]
-                for r in _rows(report.reading)
-            ),
-        ),
-        "<h2>学员完成情况</h2>",
-    ]
-    if report.learners:
-        modules = [m.id for m in course.modules]
-        correct = report.completion.pivot(index="learner", columns="module", values="correct")[
-            modules
-        ]
-        read = report.completion.pivot(index="learner", columns="module", values="read")[modules]
-        rows = (
-            [e(str(learner))]
-            + [f"{'✓读' if r else '未读'} · 答对{c}" for r, c in zip(reads, rights, strict=True)]
-            for learner, reads, rights in zip(
-                correct.index, read.to_numpy().tolist(), correct.to_numpy().tolist(), strict=True
-            )
-        )
-        parts.append(_table(["学员", *(labels[m] for m in modules)], rows))
-    else:
-        parts.append("<p>尚无有效记录。</p>")
-    parts.append("<h2>检查题：首次作答正确率与常见错误</h2>")
-    parts.append(
-        _table(
-            ["模块", "题目", "作答人数", "首次正确率", "常见错误答案"],
-            (
-                [
-                    e(labels[r["module"]]),
-                    e(r["prompt"]),
-                    str(r["learners"]),
-                    _bar(r["first_correct"]),
-                    e(r["common_wrong"]),
-                ]
-                for r in _rows(report.checkpoints)
-            ),
-        )
-    )
-    parts.append("<h2>心得体会摘编（供线上交流）</h2>")
-    for r in _rows(report.reflections):
-        parts.append(
-            f"<h3>{e(labels[r['module']])}：{e(r['prompt'])}</h3><p>{r['responses']} 人作答，"
-            f"中位长度 {r['median_chars']} 字。</p>"
-        )
-        parts += [
-            f"<blockquote>{e(t[:300])}{'……' if len(t) > 300 else ''}</blockquote>"
-            for t in r["excerpts"]
-        ]
-    older = report.records[~report.records["current_version"]]
-    if len(older):
-        parts.append("<h2>旧版本课程内容的学习记录</h2>")
-        parts.append(
-            f"<p>当前内容版本 {e(course.version)}。以下记录来自旧版本，已按当前答案重新评分。</p>"
-        )
-        parts.append(
-            _table(
-                ["学员", "文件", "内容版本"],
-                ([e(r["learner"]), e(r["file"]), e(r["version"])] for r in _rows(older)),
-            )
-        )
-    if len(report.retired):
-        parts.append("<h2>已不在课程中的作答（不计入统计）</h2>")
-        parts.append(
-            _table(
-                ["学员", "模块", "类型", "编号"],
-                (
-                    [e(r["learner"]), e(r["module"]), e(_KINDS[r["kind"]]), e(r["item"])]
-                    for r in _rows(report.retired)
-                ),
-            )
-        )
-    if len(report.skipped):
-        parts.append("<h2>跳过的文件</h2>")
-        parts.append(
-            _table(
-                ["文件", "原因"], ([e(r["file"]), e(r["reason"])] for r in _rows(report.skipped))
-            )
-        )
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
 
 _TABLES = ("completion", "checkpoints", "reading", "reflections", "records", "retired", "skipped")
 # A report holds learners' names and answers: git ignores everything in its folder.
@@ -509,7 +381,7 @@ def write_report(
         output = claim_report(out, course, force=force, xlsx=xlsx)
     files = {
         ".gitignore": GITIGNORE,
-        "index.html": report_html(course, report).encode("utf-8"),
+        "index.html": report_page(course, report).encode("utf-8"),
     }
     for name, frame in frames.items():
         # CRLF rows, as spreadsheets expect: then a field holding a lone CR is quoted too,
@@ -556,7 +428,7 @@ def summary_lines(course: Course, cohort: Cohort, report: Report) -> list[str]:
         answered = report.checkpoints.dropna(subset=["first_correct"])
         if len(answered):
             hardest = answered.astype({"first_correct": float}).nsmallest(1, "first_correct")
-            for row in _rows(hardest):
+            for row in frame_rows(hardest):
                 lines.append(
                     f"hardest checkpoint: {row['checkpoint']} "
                     f"({row['first_correct']:.0%} right at first try)"

@@ -16,13 +16,13 @@ import ipywidgets as w
 
 from coursekit.answers import clock_time, now
 from coursekit.errors import RecordInvalid, StoreError
+from coursekit.html import record_page
 from coursekit.intake import without_bom
 from coursekit.messages import msg
 from coursekit.records import (
     export_record,
     import_record,
     parse_record,
-    record_html,
     record_json,
     retired_items,
 )
@@ -107,7 +107,7 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
             _link(text, "application/json", f"{stem}.json", msg(lang, "record.json"))
             + "<br>"
             + _link(
-                record_html(course, record), "text/html", f"{stem}.html", msg(lang, "record.html")
+                record_page(course, record), "text/html", f"{stem}.html", msg(lang, "record.html")
             )
         )
         return text

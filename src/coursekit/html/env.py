@@ -1,0 +1,93 @@
+"""The one Jinja2 environment every coursekit page and fragment is rendered with.
+
+Autoescape is on for every template, and undefined names fail loudly
+(``StrictUndefined``). Two filters draw on the message catalogue:
+
+``t``     ``{{ "record.heading"|t(learner=name) }}``: UI text in the ``lang`` of the context
+``date``  ``{{ module.meta.published|date }}``: a date as the catalogue's ``format.date`` writes it
+
+Templates live in ``templates/`` beside this module (package data). They
+``extend`` ``layout.html.j2`` and ``import`` their macros from
+``macros.html.j2``; the nbconvert handout template in ``templates/handout``
+shares the stylesheet and the navigation macro.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from coursekit.messages import msg
+
+__all__ = ["TEMPLATES", "environment", "format_date", "html_lang", "render", "stylesheet"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def html_lang(lang: str) -> str:
+    """The ``<html lang>`` value: ``zh-CN`` for Chinese courses, ``en`` for English ones."""
+    return "en" if lang == "en" else "zh-CN"
+
+
+def format_date(value: object, lang: str) -> str:
+    """A date as the catalogue writes it (``2020年2月5日`` in Chinese); anything else as text."""
+    if isinstance(value, dt.date):
+        return msg(
+            lang,
+            "format.date",
+            year=value.year,
+            month=value.month,
+            day=value.day,
+            iso=value.isoformat(),
+        )
+    return str(value)
+
+
+@cache
+def stylesheet() -> Markup:
+    """The one stylesheet, inlined into every page (a few KB; nothing is fetched)."""
+    return Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
+
+
+def _lang(context: Context) -> str:
+    lang = context.get("lang")
+    return lang if isinstance(lang, str) else "zh"
+
+
+@pass_context
+def _t(context: Context, key: str, **fields: object) -> str:
+    return msg(_lang(context), key, **fields)
+
+
+@pass_context
+def _date(context: Context, value: object) -> str:
+    return format_date(value, _lang(context))
+
+
+@cache
+def environment() -> Environment:
+    """The environment, built once: autoescape, strict undefined, the ``t`` and ``date`` filters."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["t"] = _t
+    env.filters["date"] = _date
+    env.filters["html_lang"] = html_lang
+    env.globals["stylesheet"] = stylesheet
+    return env
+
+
+def render(name: str, /, **context: Any) -> Markup:
+    """Template ``name`` rendered with ``context``; the result is safe HTML (:class:`Markup`)."""
+    return Markup(environment().get_template(name).render(**context))

@@ -1,0 +1,140 @@
+"""The pages of learners' study: a learner's record page and the trainer's cohort report.
+
+:mod:`coursekit.records` and :mod:`coursekit.report` hand over data (a record
+dict, a :class:`~coursekit.report.Report` of DataFrames); this module picks
+the rows the templates show, and ``record.html.j2`` and ``report.html.j2`` do
+the rest, escaping every learner string once, on the way out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from coursekit.answers import Answer
+from coursekit.cells import frame_rows
+from coursekit.grading import grade
+from coursekit.html.env import render
+from coursekit.messages import msg
+from coursekit.model import Course
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
+    from coursekit.report import Report
+
+__all__ = ["given_answer_text", "record_page", "report_page"]
+
+
+def given_answer_text(answer: Answer, lang: str = "zh") -> str:
+    """A learner's answer in words, as the record page and the report show it."""
+    if isinstance(answer, bool):
+        return msg(lang, "answer.true" if answer else "answer.false")
+    if isinstance(answer, list):
+        return msg(lang, "answer.order_sep").join(answer) if answer else msg(lang, "answer.none")
+    if isinstance(answer, dict):
+        return msg(lang, "format.pair_sep").join(
+            msg(lang, "answer.pair", key=k, value=v or msg(lang, "format.none"))
+            for k, v in answer.items()
+        )
+    return answer or msg(lang, "answer.none")
+
+
+def record_page(course: Course, record: dict[str, Any]) -> str:
+    """A self-contained page of ``record`` for the learner, in the course's language."""
+    lang = course.meta.lang
+    questions = {q.id: q for _, q in course.all_checkpoints()}
+    prompts = {r.id: r.prompt for m in course.modules for r in m.reflections}
+    labels = {
+        m.id: msg(lang, "record.module", label=m.label, title=m.title) for m in course.modules
+    }
+    modules = []
+    for module in record["modules"]:
+        attempts = []
+        for a in module["attempts"]:
+            # Graded again from the course's key: the record's own flag is not evidence.
+            q = questions.get(a["checkpoint"])
+            verdict = "gone" if q is None else "ok" if grade(q, a["answer"]) else "no"
+            attempts.append(
+                {
+                    "prompt": q.prompt if q else a["checkpoint"],
+                    "answer": given_answer_text(a["answer"], lang),
+                    "verdict": verdict,
+                    "at": a["at"],
+                }
+            )
+        modules.append(
+            {
+                "label": labels.get(module["module"], module["module"]),
+                "read_at": module["read_at"],
+                "attempts": attempts,
+                "reflections": [
+                    {"prompt": prompts.get(r["reflection"], r["reflection"]), "text": r["text"]}
+                    for r in module["reflections"]
+                ],
+            }
+        )
+    return str(render("record.html.j2", lang=lang, record=record, modules=modules))
+
+
+def _bar(share: float, lang: str) -> Markup:
+    return render("bar.html.j2", lang=lang, share=share)
+
+
+def report_page(course: Course, report: Report) -> str:
+    """The report's ``index.html``: tables and CSS bars, nothing fetched from elsewhere."""
+    lang = course.meta.lang
+    labels = {m.id: m.label for m in course.modules}
+    reading = [
+        [r["label"], r["title"], r["read"], _bar(r["share"], lang)]
+        for r in frame_rows(report.reading)
+    ]
+    completion: list[list[Any]] = []
+    modules = [m.id for m in course.modules]
+    if report.learners:
+        frame = report.completion
+        correct = frame.pivot(index="learner", columns="module", values="correct")[modules]
+        read = frame.pivot(index="learner", columns="module", values="read")[modules]
+        done, undone = msg(lang, "report.cell_read"), msg(lang, "report.cell_unread")
+        completion = [
+            [
+                str(learner),
+                *(
+                    msg(lang, "report.cell", read=done if r else undone, correct=c)
+                    for r, c in zip(reads, rights, strict=True)
+                ),
+            ]
+            for learner, reads, rights in zip(
+                correct.index, read.to_numpy().tolist(), correct.to_numpy().tolist(), strict=True
+            )
+        ]
+    checkpoints = [
+        [
+            labels[r["module"]],
+            r["prompt"],
+            r["learners"],
+            _bar(r["first_correct"], lang),
+            r["common_wrong"],
+        ]
+        for r in frame_rows(report.checkpoints)
+    ]
+    reflections = [{**r, "label": labels[r["module"]]} for r in frame_rows(report.reflections)]
+    older = report.records[~report.records["current_version"]]
+    return str(
+        render(
+            "report.html.j2",
+            lang=lang,
+            course=course,
+            report=report,
+            module_labels=[labels[m] for m in modules],
+            reading=reading,
+            completion=completion,
+            checkpoints=checkpoints,
+            reflections=reflections,
+            older=[[r["learner"], r["file"], r["version"]] for r in frame_rows(older)],
+            retired=[
+                [r["learner"], r["module"], msg(lang, f"report.kind.{r['kind']}"), r["item"]]
+                for r in frame_rows(report.retired)
+            ],
+            skipped=[[r["file"], r["reason"]] for r in frame_rows(report.skipped)],
+        )
+    )
