@@ -196,8 +196,12 @@ def write_course(
     course_id: str = "demo",
     reveal_after: int | None = None,
     min_chars: int = 20,
+    lang: str = "zh",
 ) -> Path:
-    """Write the course into ``tmp_path / "course"`` and return that folder."""
+    """Write the course into ``tmp_path / "course"`` and return that folder.
+
+    ``lang`` is the course's UI language; the content stays Chinese either way.
+    """
     root = tmp_path / "course"
     modules = root / "modules"
     modules.mkdir(parents=True, exist_ok=True)
@@ -208,7 +212,7 @@ def write_course(
             "title": "二月主题党日学习资料",
             "issuer": "市委组织部",
             "date": "2020-02-05",
-            "lang": "zh",
+            "lang": lang,
             "notice_module": "overview",
             "modules": ["overview", "a1"],
             "categories": [{"id": "notice", "name": "通知"}, {"id": "policy", "name": "政策文件"}],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -65,3 +66,53 @@ def test_no_module_outside_the_presentation_package_builds_html_by_hand() -> Non
         and (lines := html_built_by_hand(path.read_text(encoding="utf-8")))
     }
     assert found == {}
+
+
+def test_an_english_course_gets_english_pages(tmp_path: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    from coursefactory import write_course
+    from coursekit.content import load_course
+    from coursekit.html import record_page, report_page
+    from coursekit.html.site import index_html, nav_context, placeholder_html
+    from coursekit.records import export_record
+    from coursekit.report import build_report, load_cohort
+    from coursekit.store import SQLiteStore
+
+    course = load_course(write_course(tmp_path, lang="en"))
+    assert course.meta.lang == "en"
+    store = SQLiteStore(tmp_path / "store.db")
+    store.add_learner("Ann")
+    module, question = course.all_checkpoints()[0]
+    store.mark_read("Ann", course.id, module, at="2020-02-05T08:00:00+00:00")
+    store.add_attempt(
+        "Ann", course.id, module, question.id, True, False, at="2020-02-05T08:01:00+00:00"
+    )
+    record = export_record(course, store, "Ann")
+    store.close()
+
+    page = BeautifulSoup(record_page(course, record), "html.parser")
+    assert page.html["lang"] == "en"
+    assert page.h1.get_text() == "Learning record: Ann"
+    assert [th.get_text() for th in page.find_all("th")] == ["Question", "Answer", "Result", "Time"]
+    assert "Checksum " in page.get_text() and "校验码" not in page.get_text()
+
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "ann.json").write_text(json.dumps(record), encoding="utf-8")
+    report = build_report(course, load_cohort([records], course))
+    page = BeautifulSoup(report_page(course, report), "html.parser")
+    assert page.html["lang"] == "en"
+    assert page.h1.get_text() == "Learning report"
+    assert "1 records used; 0 skipped." in page.get_text()
+    assert "学习情况报告" not in page.get_text() and "读完人数" not in page.get_text()
+
+    index = BeautifulSoup(index_html(course), "html.parser")
+    assert index.html["lang"] == "en"
+    assert [h2.get_text() for h2 in index.find_all("h2")][:2] == ["How to study", "Study content"]
+    assert "Issued by " in index.get_text() and "2020-02-05" in index.get_text()
+    placeholder = BeautifulSoup(
+        placeholder_html(nav_context(course, "a1"), "worksheet"), "html.parser"
+    )
+    assert placeholder.title.get_text().endswith("· Worksheet")
+    assert placeholder.find("nav")["aria-label"] == "Pages"
