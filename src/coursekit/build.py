@@ -52,10 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
-
 from coursekit.atomic import write_atomic
-from coursekit.cli import course_argument, report_errors
 from coursekit.errors import BuildError
 from coursekit.hashing import hash_files
 from coursekit.model import Course
@@ -70,20 +67,23 @@ from coursekit.strip import (
 )
 
 __all__ = [
+    "EDITED",
     "MODULE_TEMPLATE",
     "TRAINER_TEMPLATE",
     "NotebookFile",
-    "build_command",
     "build_notebooks",
     "check_notebooks",
     "claim_notebook_folder",
     "content_hash",
+    "default_notebook_dir",
     "module_notebook",
     "module_parameters",
+    "not_ours",
     "notebook_files",
     "notebook_name",
     "stale_notebooks",
     "trainer_notebook",
+    "write_notebooks",
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -358,7 +358,7 @@ def claim_notebook_folder(course: Course, out_dir: Path) -> None:
     claim(out_dir, "build", inputs=[course.root], marked=_holds_own_notebook)
 
 
-def _write(entries: list[NotebookFile], out_dir: Path, force: bool = False) -> list[Path]:
+def write_notebooks(entries: list[NotebookFile], out_dir: Path, force: bool = False) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     changed: list[Path] = []
     for entry in entries:
@@ -383,7 +383,7 @@ def build_notebooks(course: Course, out_dir: Path, *, force: bool = False) -> li
     ``force``.
     """
     claim_notebook_folder(course, out_dir)
-    return _write(notebook_files(course, out_dir), out_dir, force)
+    return write_notebooks(notebook_files(course, out_dir), out_dir, force)
 
 
 def stale_notebooks(course: Course, out_dir: Path) -> list[str]:
@@ -391,7 +391,7 @@ def stale_notebooks(course: Course, out_dir: Path) -> list[str]:
     return [entry.name for entry in notebook_files(course, out_dir) if entry.stale]
 
 
-def _not_ours(entry: NotebookFile) -> str:
+def not_ours(entry: NotebookFile) -> str:
     return f"not written by coursekit: {entry.foreign}"
 
 
@@ -405,7 +405,7 @@ def check_notebooks(course: Course, out_dir: Path) -> list[str]:
         where = out_dir / entry.name
         if entry.blocked:
             lines.append(
-                f"{where}: {_not_ours(entry)}, so `coursekit build` leaves it alone: "
+                f"{where}: {not_ours(entry)}, so `coursekit build` leaves it alone: "
                 "move it away, then run `coursekit build`"
             )
         elif not entry.present:
@@ -413,14 +413,14 @@ def check_notebooks(course: Course, out_dir: Path) -> list[str]:
         elif not entry.owned:
             if entry.held:
                 lines.append(
-                    f"{where}: {entry.held}; {_not_ours(entry)}: run `coursekit strip {where}`"
+                    f"{where}: {entry.held}; {not_ours(entry)}: run `coursekit strip {where}`"
                 )
         elif entry.expected is None:
             if entry.stale:
                 lines.append(f"{where}: its module is no longer in the course")
         elif entry.edited:
             held = f"{entry.held}; " if entry.held else ""
-            lines.append(f"{where}: {held}{_EDITED}")
+            lines.append(f"{where}: {held}{EDITED}")
         elif entry.held:
             # a used notebook: say whether it is also out of date once stripped
             out_of_date = entry.text is not None and strip_text(entry.text) != entry.expected
@@ -430,7 +430,7 @@ def check_notebooks(course: Course, out_dir: Path) -> list[str]:
     return lines
 
 
-_EDITED = "its cells were changed after coursekit wrote it (by hand, or by another version)"
+EDITED = "its cells were changed after coursekit wrote it (by hand, or by another version)"
 
 
 def default_notebook_dir(course: Course) -> Path:
@@ -439,89 +439,3 @@ def default_notebook_dir(course: Course) -> Path:
     if root is None or root.name == "_courseware":  # the course packaged inside the wheel
         return Path.cwd() / "notebooks"
     return root.resolve().parent / "notebooks"
-
-
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@course_argument
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the notebooks (default: notebooks/ beside the course folder).",
-)
-@click.option(
-    "--check",
-    is_flag=True,
-    help="Write nothing; exit 1 if any notebook is stale or holds outputs or widget state.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Also rewrite coursekit's notebooks whose cells were edited by hand (never files "
-    "coursekit did not write).",
-)
-@report_errors
-def build_command(course: Path | None, out: Path | None, check: bool, force: bool) -> None:
-    """Write one notebook per module (NN-<module>.ipynb) and trainer.ipynb.
-
-    Parameters are injected with papermill (prepare only); notebooks have no
-    outputs and a re-run gives byte-identical files. A notebook saved after
-    use is rewritten clean: its outputs and widget state hold learner data.
-    Notebooks that coursekit did not write are left alone, and so are its own
-    whose cells were edited, unless --force.
-    """
-    from coursekit.content import load_course
-
-    loaded = load_course(course)
-    out_dir = out if out is not None else default_notebook_dir(loaded)
-    if not check:
-        claim_notebook_folder(loaded, out_dir)  # before any notebook is prepared
-    if check:
-        lines = check_notebooks(loaded, out_dir)
-        for line in lines:
-            click.echo(line, err=True)
-        if lines:
-            raise BuildError(
-                f"{len(lines)} notebook(s) in {out_dir} are stale or hold outputs or widget "
-                "state, which can hold learners' names and answers: run `coursekit build` "
-                "(it rewrites coursekit's notebooks clean), or `coursekit strip FILE`"
-            )
-        click.echo(f"{out_dir}: up to date, no outputs.")
-        return
-    entries = notebook_files(loaded, out_dir)
-    changed = {path.name for path in _write(entries, out_dir, force)}
-    blocked, edited, kept = [], [], []
-    for entry in entries:
-        where = out_dir / entry.name
-        if entry.name in changed and entry.held:
-            click.echo(f"{where}: rewritten clean (it held {entry.held})")
-        elif entry.blocked:
-            blocked.append(entry.name)
-            click.echo(f"{where}: {_not_ours(entry)}; left alone", err=True)
-        elif entry.edited and entry.stale and entry.name not in changed:
-            edited.append(entry.name)
-            click.echo(f"{where}: {_EDITED}; left alone", err=True)
-        elif not entry.owned:
-            kept.append(entry.name)
-            if entry.held:
-                click.echo(
-                    f"{where}: {entry.held}; {_not_ours(entry)}, so left alone: "
-                    f"run `coursekit strip {where}` before you commit it"
-                )
-    total = len(loaded.modules) + 1
-    click.echo(f"{out_dir}: {total} notebooks, {len(changed)} written or removed.")
-    if kept:
-        click.echo(f"kept {len(kept)} notebooks coursekit did not write: {', '.join(kept)}")
-    problems = []
-    if blocked:
-        problems.append(
-            f"not written: {', '.join(blocked)}; a file coursekit did not write is in the "
-            "way. Move it away and run `coursekit build` again"
-        )
-    if edited:
-        problems.append(
-            f"not replaced: {', '.join(edited)}, edited by hand. Keep your version under "
-            "another name, or run `coursekit build --force` to replace it"
-        )
-    if problems:
-        raise BuildError("; ".join(problems))

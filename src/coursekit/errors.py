@@ -15,6 +15,7 @@ __all__ = [
     "BuildError",
     "CourseInvalid",
     "CoursekitError",
+    "MissingExtra",
     "ModuleExecutionError",
     "Problem",
     "PublishStopped",
@@ -93,6 +94,12 @@ class StoreError(CoursekitError):
     def reason(self, lang: str) -> str:
         """Why, in ``lang`` (the whole message if the error carries no reasons)."""
         return self.reasons.get(lang) or str(self)
+
+
+class MissingExtra(CoursekitError):
+    """An option needs a library that is not installed; the message says which extra brings it."""
+
+    exit_code = 2
 
 
 class BuildError(CoursekitError):

@@ -36,11 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coursekit.atomic import write_atomic
-from coursekit.cli import course_option, report_errors, store_option
 from coursekit.errors import RecordInvalid
 from coursekit.grading import grade
 from coursekit.html import record_page
@@ -397,12 +395,7 @@ def import_record(
     return store.restore(record.to_dump(course))
 
 
-# --- command line ------------------------------------------------------------------------------
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def record_command() -> None:
-    """Export a learner's record for the trainer, or restore one into the store."""
+# --- where a record may be written -------------------------------------------------------------
 
 
 # What SQLite keeps beside a store file.
@@ -477,75 +470,3 @@ def check_export_target(out: Path, store: str | None) -> Path:
         raise OutputRefused(f"{out}: {parent} is not a folder")
     check_writable(parent)
     return page
-
-
-@record_command.command("export", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--learner", help="Whose record (default: the learner last named in the store).")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The JSON file to write; a readable .html page is written beside it. Either may "
-    "replace only a record (or record page) written before.",
-)
-@course_option
-@store_option
-@report_errors
-def export_cli(learner: str | None, out: Path, course: Path | None, store: str | None) -> None:
-    """Write a learner's record as JSON (for the trainer) and HTML (to read on a phone).
-
-    An existing file at --out, or at the page's name beside it, is replaced only
-    when it is a learner record (or record page) itself; never the store.
-    """
-    from coursekit.content import load_course
-    from coursekit.store import open_store
-
-    loaded = load_course(course)
-    check_export_target(out, store)
-    opened = open_store(store)
-    try:
-        name = learner or opened.last_learner()
-        known = opened.learners()
-        if not name or name not in known:
-            raise click.BadParameter(
-                f"no learner {name!r} in the store (known: {', '.join(known) or 'none'})"
-                if name
-                else "the store has no learner yet",
-                param_hint="--learner",
-            )
-        record = export_record(loaded, opened, name)
-    finally:
-        opened.close()
-    json_path, page = write_record(loaded, record, out)
-    answered = sum(len(m["attempts"]) for m in record["modules"])
-    click.echo(
-        f"wrote {json_path} and {page}: {name}, {answered} attempts, "
-        f"{sum(1 for m in record['modules'] if m['read_at'])} modules read"
-    )
-
-
-@record_command.command("import", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@course_option
-@store_option
-@report_errors
-def import_cli(file: Path, course: Path | None, store: str | None) -> None:
-    """Restore a learner's record into the store, to resume in a new session."""
-    from coursekit.content import load_course
-    from coursekit.store import open_store
-
-    loaded = load_course(course)
-    record = read_record(file, loaded)
-    opened = open_store(store)
-    try:
-        counts = import_record(opened, record, loaded)
-    finally:
-        opened.close()
-    click.echo(
-        f"restored {record.learner}: {counts.reads} reads, {counts.attempts} attempts, "
-        f"{counts.reflections} reflections added"
-    )
-    retired = retired_items(record, loaded)
-    if retired:
-        names = ", ".join(f"{r.kind} {r.item}" for r in retired)
-        click.echo(f"kept {len(retired)} items that are no longer in the course: {names}")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
@@ -28,12 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from coursekit.answers import Answer
 from coursekit.cells import frame_rows
-from coursekit.cli import course_option, report_errors
-from coursekit.errors import CourseInvalid, Problem, RecordInvalid
+from coursekit.errors import MissingExtra, RecordInvalid
 from coursekit.grading import grade
 from coursekit.html import given_answer_text, report_page
 from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
@@ -56,7 +52,9 @@ __all__ = [
     "build_report",
     "claim_report",
     "load_cohort",
+    "need_openpyxl",
     "report_files",
+    "summary_lines",
     "write_report",
 ]
 
@@ -376,7 +374,7 @@ def write_report(
         "skipped": report.skipped,
     }
     if xlsx:
-        _need_openpyxl()
+        need_openpyxl()
     if output is None:
         output = claim_report(out, course, force=force, xlsx=xlsx)
     files = {
@@ -395,11 +393,12 @@ def write_report(
     return output.commit(files)
 
 
-def _need_openpyxl() -> None:
+def need_openpyxl() -> None:
+    """Refuse ``--xlsx`` before any work when openpyxl, which writes the XLSX, is missing."""
     try:
         import openpyxl  # type: ignore[import-untyped]  # noqa: F401 - XLSX is written with it
     except ImportError:
-        raise click.UsageError("--xlsx needs openpyxl: pip install 'coursekit[xlsx]'") from None
+        raise MissingExtra("--xlsx needs openpyxl: pip install 'coursekit[xlsx]'") from None
 
 
 def summary_lines(course: Course, cohort: Cohort, report: Report) -> list[str]:
@@ -434,63 +433,3 @@ def summary_lines(course: Course, cohort: Cohort, report: Report) -> list[str]:
                     f"({row['first_correct']:.0%} right at first try)"
                 )
     return lines
-
-
-def _missing(paths: Iterable[Path]) -> list[Problem]:
-    """A records path that names nothing is a mistake to report, not a file to skip."""
-    return [
-        Problem(str(path), "no such file or folder") for path in paths if not os.path.lexists(path)
-    ]
-
-
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("records", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("report"),
-    show_default=True,
-    help="The report folder: new, empty, or a report written before. Only the report's own "
-    "files are replaced; it may not be a records path or the course.",
-)
-@click.option("--xlsx", is_flag=True, help="Also write report.xlsx (needs the xlsx extra).")
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace report files changed since they were written (never files coursekit "
-    "did not write).",
-)
-@course_option
-@report_errors
-def report_command(
-    records: tuple[Path, ...], out: Path, xlsx: bool, course: Path | None, force: bool
-) -> None:
-    """Read learner records (files, folders or zip files) and write the cohort report.
-
-    Every answer is graded again from the course's key. Bad files are skipped
-    and listed with their reason; when a learner sent several records, the one
-    with the most work is used. For trainers only: the report folder gets a
-    .gitignore, so git never commits it.
-    """
-    from coursekit.content import load_course
-
-    missing = _missing(records)
-    if missing:
-        raise CourseInvalid(missing)
-    loaded = load_course(course)
-    if xlsx:
-        _need_openpyxl()
-    output = claim_report(out, loaded, records, force=force, xlsx=xlsx)
-    cohort = load_cohort(records, loaded)
-    report = build_report(loaded, cohort)
-    lines = summary_lines(loaded, cohort, report)
-    committed = write_report(loaded, report, out, xlsx=xlsx, output=output)
-    click.echo(
-        f"{report.learners} records used, {len(report.skipped)} skipped; wrote {out / 'index.html'}"
-    )
-    for line in lines:
-        click.echo(line)
-    if committed.kept:
-        shown = ", ".join(committed.kept[:5])
-        more = f" and {len(committed.kept) - 5} more" if len(committed.kept) > 5 else ""
-        click.echo(f"kept what coursekit did not write in {out}: {shown}{more}")

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import click
 from pydantic import BaseModel
 
 from coursekit.atomic import write_atomic
@@ -46,17 +45,3 @@ def write_schemas(folder: Path) -> list[Path]:
         write_atomic(path, json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
         written.append(path)
     return written
-
-
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("docs/schema"),
-    show_default=True,
-    help="Folder to write the schema files to.",
-)
-def schema_command(out: Path) -> None:
-    """Write JSON Schemas of the course format, for editors to check files as they are typed."""
-    for path in write_schemas(out):
-        click.echo(f"wrote {path}")

@@ -19,16 +19,12 @@ import copy
 import json
 import os
 import stat
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import click
+from typing import Any, BinaryIO
 
 from coursekit.atomic import write_atomic
-from coursekit.cli import report_errors
 from coursekit.errors import CourseInvalid, CoursekitError, Problem
 
 __all__ = [
@@ -39,8 +35,9 @@ __all__ = [
     "findings",
     "loads_notebook",
     "read_notebook",
-    "strip_command",
+    "strip_files",
     "strip_notebook",
+    "strip_stream",
     "strip_text",
 ]
 
@@ -208,46 +205,44 @@ def _unwritable(paths: Iterable[Path]) -> list[Problem]:
     return problems
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@report_errors
-def strip_command(files: tuple[Path, ...]) -> None:
-    """Strip outputs, execution counts and widget state from notebooks, in place.
+def strip_stream(stream: BinaryIO) -> bytes:
+    """A notebook read from ``stream`` (git's clean filter on stdin), stripped, as bytes.
 
-    With FILE "-", read a notebook from stdin and write it stripped to stdout:
-    use it as a git clean filter, so that a notebook is staged without the
-    learner data it holds (see .gitattributes). Every bad file is named and
-    nothing is written then.
+    Bytes, whatever the locale git runs the filter in. An empty file stays empty:
+    git may clean one that was just created.
     """
-    if Path("-") in files:
-        if len(files) > 1:
-            raise click.UsageError("'-' (stdin to stdout) cannot be combined with files")
-        try:
-            text = _decode(sys.stdin.buffer.read(MAX_NOTEBOOK_BYTES + 1))
-            # an empty file stays empty: git may clean one that was just created
-            out = strip_text(text) if text.strip() else text
-        except NotANotebook as exc:
-            raise CourseInvalid([Problem("<stdin>", str(exc))]) from None
-        # bytes, whatever the locale git runs the filter in
-        sys.stdout.buffer.write(out.encode("utf-8"))
-        return
+    try:
+        text = _decode(stream.read(MAX_NOTEBOOK_BYTES + 1))
+        out = strip_text(text) if text.strip() else text
+    except NotANotebook as exc:
+        raise CourseInvalid([Problem("<stdin>", str(exc))]) from None
+    return out.encode("utf-8")
+
+
+def strip_files(paths: Iterable[Path]) -> list[tuple[Path, Findings | None]]:
+    """Strip notebooks in place; each path with what it held, or ``None`` if it was clean.
+
+    All or nothing: every bad file, and every file whose folder cannot be written,
+    is named in one :class:`~coursekit.errors.CourseInvalid` before any file is written.
+    """
     problems: list[Problem] = []
     stripped: dict[Path, tuple[str, str]] = {}
-    for path in files:
+    for path in paths:
         try:
             text = read_notebook(path)
             stripped[path] = (text, strip_text(text))
         except NotANotebook as exc:
             problems.append(Problem(str(path), str(exc)))
-    # A folder that cannot be written is found before any file is: all or nothing.
     problems += _unwritable(path for path, (before, after) in stripped.items() if before != after)
     if problems:
         raise CourseInvalid(problems)
+    done: list[tuple[Path, Findings | None]] = []
     for path, (before, after) in stripped.items():
         if before == after:
-            click.echo(f"{path}: already clean")
+            done.append((path, None))
             continue
         held = findings(loads_notebook(before))
         # resolved, so that a symlinked notebook keeps its link
         write_atomic(path.resolve(), after, keep_mode=True)
-        click.echo(f"{path}: stripped ({held})" if held else f"{path}: stripped (run metadata)")
+        done.append((path, held))
+    return done

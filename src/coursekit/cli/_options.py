@@ -1,8 +1,6 @@
-"""The ``coursekit`` command line.
+"""What every command shares: its options, and how an error becomes a message and an exit code.
 
-Commands are imported only when they run, so that ``coursekit --help`` stays
-fast: nbconvert and pandas take seconds to import on a small machine. Library
-errors become exit codes here and nowhere else: 2 for bad input, 1 for a
+Library errors become exit codes here and nowhere else: 2 for bad input, 1 for a
 failed build, never a traceback. Each becomes one ``error:`` line naming the
 path or the file: a coursekit error, a path that is missing, of the wrong kind
 or not readable or writable (``OSError``), and a path option click refuses.
@@ -14,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -23,32 +20,22 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from coursekit._version import __version__
 from coursekit.errors import CourseInvalid, CoursekitError
 
 __all__ = [
+    "HELP",
     "course_argument",
     "course_option",
     "describe_os_error",
-    "main",
+    "exit_with",
     "report_errors",
     "store_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# name -> "module:attribute" of a click command; imported on first use.
-COMMANDS = {
-    "validate": "coursekit.cli:validate",
-    "ingest": "coursekit.ingest:ingest_command",
-    "schema": "coursekit.schema:schema_command",
-    "build": "coursekit.build:build_command",
-    "publish": "coursekit.publish:publish_command",
-    "record": "coursekit.records:record_command",
-    "report": "coursekit.report:report_command",
-    "strip": "coursekit.strip:strip_command",
-}
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+#: The context settings of every command: ``-h`` is ``--help``.
+HELP: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 # An OSError with one of these is about the path the user gave: bad input, exit 2.
 # Others (a full disk, an I/O error) are a failed run, exit 1.
 _INPUT_ERRNOS = frozenset(
@@ -67,36 +54,7 @@ _INPUT_ERRNOS = frozenset(
 )
 
 
-class LazyGroup(click.Group):
-    """A group whose subcommands live in other modules and load on demand."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in COMMANDS and cmd_name not in self.commands:
-            module, attr = COMMANDS[cmd_name].split(":")
-            command = getattr(importlib.import_module(module), attr)
-            self.add_command(command, cmd_name)
-        return super().get_command(ctx, cmd_name)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the subcommand; what escapes it becomes one ``error:`` line, never a traceback."""
-        try:
-            return super().invoke(ctx)
-        except click.BadParameter as exc:
-            if not isinstance(exc.param.type if exc.param else None, click.Path):
-                raise
-            # click's own check of a path option (a file where a folder belongs, ...)
-            click.echo(f"error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as exc:
-            _exit_with(exc)
-
-
-def _exit_with(exc: Exception) -> NoReturn:
+def exit_with(exc: Exception) -> NoReturn:
     """Say what went wrong in one line on stderr and exit with its code."""
     if isinstance(exc, CourseInvalid):
         for problem in exc.problems:
@@ -139,7 +97,7 @@ def report_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (CoursekitError, OSError) as exc:
-            _exit_with(exc)
+            exit_with(exc)
 
     return wrapper  # type: ignore[return-value]
 
@@ -169,26 +127,3 @@ def course_argument(func: F) -> F:
         required=False,
         type=click.Path(file_okay=False, path_type=Path),
     )(func)
-
-
-@click.group(cls=LazyGroup, context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", prog_name="coursekit")
-def main() -> None:
-    """Turn a study packet into a course: ingest, validate, build, publish, report."""
-
-
-@click.command(context_settings=CONTEXT)
-@course_argument
-@report_errors
-def validate(course: Path | None) -> None:
-    """Check a course folder (the bundled course by default) and print its outline.
-
-    Every problem is listed at once, each naming the file, the line and the
-    field. Exits 2 when the course has problems.
-    """
-    from coursekit.content import load_course
-    from coursekit.validate import outline
-
-    loaded = load_course(course)
-    click.echo(outline(loaded))
-    click.echo("OK: the course is valid.")

@@ -1,0 +1,80 @@
+"""``coursekit report``: read learner records and write the cohort report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from coursekit.cli._options import HELP, course_option, report_errors
+from coursekit.errors import CourseInvalid, Problem
+from coursekit.report import (
+    build_report,
+    claim_report,
+    load_cohort,
+    need_openpyxl,
+    summary_lines,
+    write_report,
+)
+
+
+def _missing(paths: Iterable[Path]) -> list[Problem]:
+    """A records path that names nothing is a mistake to report, not a file to skip."""
+    return [
+        Problem(str(path), "no such file or folder") for path in paths if not os.path.lexists(path)
+    ]
+
+
+@click.command(context_settings=HELP)
+@click.argument("records", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    help="The report folder: new, empty, or a report written before. Only the report's own "
+    "files are replaced; it may not be a records path or the course.",
+)
+@click.option("--xlsx", is_flag=True, help="Also write report.xlsx (needs the xlsx extra).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace report files changed since they were written (never files coursekit "
+    "did not write).",
+)
+@course_option
+@report_errors
+def report_command(
+    records: tuple[Path, ...], out: Path, xlsx: bool, course: Path | None, force: bool
+) -> None:
+    """Read learner records (files, folders or zip files) and write the cohort report.
+
+    Every answer is graded again from the course's key. Bad files are skipped
+    and listed with their reason; when a learner sent several records, the one
+    with the most work is used. For trainers only: the report folder gets a
+    .gitignore, so git never commits it.
+    """
+    from coursekit.content import load_course
+
+    missing = _missing(records)
+    if missing:
+        raise CourseInvalid(missing)
+    loaded = load_course(course)
+    if xlsx:
+        need_openpyxl()
+    output = claim_report(out, loaded, records, force=force, xlsx=xlsx)
+    cohort = load_cohort(records, loaded)
+    report = build_report(loaded, cohort)
+    lines = summary_lines(loaded, cohort, report)
+    committed = write_report(loaded, report, out, xlsx=xlsx, output=output)
+    click.echo(
+        f"{report.learners} records used, {len(report.skipped)} skipped; wrote {out / 'index.html'}"
+    )
+    for line in lines:
+        click.echo(line)
+    if committed.kept:
+        shown = ", ".join(committed.kept[:5])
+        more = f" and {len(committed.kept) - 5} more" if len(committed.kept) > 5 else ""
+        click.echo(f"kept what coursekit did not write in {out}: {shown}{more}")
