@@ -9,8 +9,8 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from coursekit.content import load_course
-from coursekit.model import Course
 from coursekit.html.site import VARIANTS
+from coursekit.model import Course
 from test_publish import bundled_site
 
 pytestmark = pytest.mark.kernel
