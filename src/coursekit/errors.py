@@ -120,6 +120,10 @@ class ModuleExecutionError(BuildError):
         self.evalue = evalue
         super().__init__(f"module {module}: cell {cell_index} raised {ename}: {evalue}")
 
+    def __reduce__(self) -> tuple[type[ModuleExecutionError], tuple[str, int, str, str]]:
+        # A publish worker raises it and the publishing process reads it: it is pickled.
+        return type(self), (self.module, self.cell_index, self.ename, self.evalue)
+
 
 class PublishStopped(BuildError):
     """SIGINT or SIGTERM stopped the publish; nothing it started is left, the site is unchanged.

@@ -31,7 +31,6 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,11 +38,11 @@ from typing import Any
 from coursekit._version import __version__
 from coursekit.atomic import write_atomic
 from coursekit.build import KERNEL_NAME, MODULE_TEMPLATE, content_hash
+from coursekit.errors import ModuleExecutionError
 from coursekit.hashing import hash_files
 from coursekit.model import Course
 
 __all__ = [
-    "ExecutionOutcome",
     "KernelSlot",
     "cache_key",
     "cached_key",
@@ -106,21 +105,6 @@ def cached_key(path: Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return key if isinstance(key, str) else None
-
-
-@dataclass(frozen=True)
-class ExecutionOutcome:
-    """What happened to one module; plain data so that it crosses process boundaries."""
-
-    module: str
-    seconds: float
-    cell_index: int | None = None
-    ename: str | None = None
-    evalue: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.ename is None
 
 
 class KernelSlot:
@@ -258,19 +242,19 @@ def execute_module(
     course_id: str,
     out_path: Path,
     slot: KernelSlot | None = None,
-) -> tuple[ExecutionOutcome, Any]:
-    """Execute the module template with papermill; write ``out_path`` and return it on success.
+) -> Any:
+    """Execute the module template with papermill; write ``out_path`` and return the notebook.
 
-    A failing cell gives an outcome naming the module, the cell (0-based
-    index), the exception name and value, and leaves the failed notebook beside
-    ``out_path`` as ``*.failed.ipynb``; a cached notebook is never overwritten by
-    a failed run.
+    A failing cell raises :class:`~coursekit.errors.ModuleExecutionError` naming
+    the module, the cell (0-based index), the exception name and value, and
+    leaves the failed notebook beside ``out_path`` as ``*.failed.ipynb``; a
+    cached notebook is never overwritten by a failed run. A dead kernel or a
+    timeout raises it too, with cell -1.
     """
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    started = time.perf_counter()
     out_path.parent.mkdir(parents=True, exist_ok=True)
     failed = failed_path(out_path)
     kwargs: dict[str, Any] = {}
@@ -290,17 +274,11 @@ def execute_module(
         )
     except PapermillExecutionError as exc:
         # cell_index counts the cells of the parameterized notebook, before papermill's banner.
-        outcome = ExecutionOutcome(
-            module_id, time.perf_counter() - started, exc.cell_index, exc.ename, str(exc.evalue)
-        )
-        return outcome, None
+        raise ModuleExecutionError(module_id, exc.cell_index, exc.ename, str(exc.evalue)) from None
     except Exception as exc:  # a dead kernel or a timeout fails this module only
         if slot is not None:
             slot.close()
-        outcome = ExecutionOutcome(
-            module_id, time.perf_counter() - started, -1, type(exc).__name__, str(exc)
-        )
-        return outcome, None
+        raise ModuleExecutionError(module_id, -1, type(exc).__name__, str(exc)) from None
     nb.metadata["coursekit"] = {
         "course": course_id,
         "module": module_id,
@@ -310,4 +288,4 @@ def execute_module(
     text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
     write_atomic(out_path, text + "\n")
     failed.unlink(missing_ok=True)
-    return ExecutionOutcome(module_id, time.perf_counter() - started), nb
+    return nb

@@ -50,7 +50,7 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coursekit.errors import BuildError, CoursekitError, ModuleExecutionError, PublishStopped
 from coursekit.model import Course
@@ -62,6 +62,9 @@ from coursekit.outputs import (
     claim,
     remove_debris,
 )
+
+if TYPE_CHECKING:
+    from coursekit.execute import KernelSlot
 
 __all__ = ["PublishSummary", "publish"]
 
@@ -82,10 +85,11 @@ class _Task:
 
 @dataclass(frozen=True)
 class _Result:
+    """A module's pages, rendered; a module that fails raises ModuleExecutionError instead."""
+
     module: str
     executed: bool
-    pages: dict[str, str] | None
-    error: tuple[int, str, str] | None = None  # cell_index, ename, evalue
+    pages: dict[str, str]
 
 
 @dataclass
@@ -174,7 +178,7 @@ def _old_site(out: Path, work_dir: Path) -> tuple[dict[str, str], dict[str, str]
     the list of its pages that publish kept in ``build/`` is gone or names another
     folder: then nothing says which files are coursekit's.
     """
-    from coursekit.pages import GENERATOR
+    from coursekit.html.site import GENERATOR
 
     index = out / "index.html"
     if (out / MANIFEST).exists() or not index.is_file() or index.is_symlink():
@@ -277,11 +281,32 @@ class _Signals:
 
 # --- worker processes -----------------------------------------------------------------------
 
-_WORKER: dict[str, Any] = {}
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+@dataclass
+class _Worker:
+    """What one worker process keeps between its tasks, made once by :func:`_init_worker`.
+
+    The pool's initializer is the only place a worker is set up, and the SIGTERM
+    handler must reach the kernel and the temporary folder outside any task: so
+    each worker process holds one of these, and the publishing process none. The
+    course comes through the initializer's arguments (inherited at fork, not
+    pickled again for every task); each task carries only its own module.
+    """
+
+    course: Course
+    root: str  # the worker's temporary folder: its HOME and TMPDIR, and its kernel's
+    slot: KernelSlot
+    exporter: Any = None  # nbconvert's exporter, made on the first render
+    partial: str | None = None  # the notebook papermill is writing, while it runs
+
+
+_worker: _Worker | None = None  # this process's, in a worker; None in the publishing process
+
+
 def _init_worker(course: Course, work_dir: str, kernel_name: str, parent: int) -> None:
+    global _worker
     import multiprocessing.util
     import tempfile
 
@@ -294,7 +319,6 @@ def _init_worker(course: Course, work_dir: str, kernel_name: str, parent: int) -
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_dies_with_parent(parent)
     root = tempfile.mkdtemp(prefix=f"coursekit-publish-{os.getpid()}-")
-    _WORKER["root"] = root
     # Kernels inherit this: the store they open is empty and thrown away, and their
     # temporary files (the connection file too) go where the worker's go.
     home, tmp = os.path.join(root, "home"), os.path.join(root, "tmp")
@@ -302,8 +326,8 @@ def _init_worker(course: Course, work_dir: str, kernel_name: str, parent: int) -
     os.mkdir(tmp)
     os.environ["COURSEKIT_HOME"] = home
     os.environ["TMPDIR"] = tempfile.tempdir = tmp
-    _WORKER["course"] = course
-    _WORKER["slot"] = KernelSlot(kernel_name, cwd=Path(work_dir), log=Path(work_dir) / "kernel.log")
+    slot = KernelSlot(kernel_name, cwd=Path(work_dir), log=Path(work_dir) / "kernel.log")
+    _worker = _Worker(course, root, slot)
     multiprocessing.util.Finalize(None, _close_worker, exitpriority=10)
     _mask(signal.SIG_UNBLOCK)
 
@@ -326,36 +350,34 @@ def _worker_dies_with_parent(parent: int) -> None:
 
 def _stop_worker(signum: int, frame: FrameType | None) -> None:
     """SIGTERM: kill the kernel, remove this worker's files, exit. No finalizers, no traceback."""
-    slot = _WORKER.get("slot")
-    if slot is not None:
-        slot.kill()
-    partial = _WORKER.get("partial")  # the notebook papermill was writing: not a real failure
-    if partial:
-        with suppress(OSError):
-            os.unlink(partial)
-    root = _WORKER.get("root")
-    if root:
-        shutil.rmtree(root, ignore_errors=True)
+    worker = _worker
+    if worker is not None:
+        worker.slot.kill()
+        if worker.partial:  # the notebook papermill was writing: not a real failure
+            with suppress(OSError):
+                os.unlink(worker.partial)
+        shutil.rmtree(worker.root, ignore_errors=True)
     os._exit(128 + signum)
 
 
 def _close_worker() -> None:
-    slot = _WORKER.pop("slot", None)
-    if slot is not None:
-        slot.close()
-    root = _WORKER.pop("root", None)
-    if root:
-        shutil.rmtree(root, ignore_errors=True)
+    global _worker
+    worker, _worker = _worker, None
+    if worker is not None:
+        worker.slot.close()
+        shutil.rmtree(worker.root, ignore_errors=True)
 
 
 def _run_task(task: _Task) -> _Result:
     import nbformat
 
     from coursekit.execute import execute_module, failed_path
-    from coursekit.pages import VARIANTS
+    from coursekit.html.site import VARIANTS
     from coursekit.render import make_exporter, render_module
 
-    course: Course = _WORKER["course"]
+    worker = _worker
+    if worker is None:
+        raise RuntimeError("a publish task runs only in a worker that _init_worker set up")
     nb = None
     if not task.execute:
         # nbformat's reader, not json.loads: it joins the lists of lines that sources
@@ -364,18 +386,17 @@ def _run_task(task: _Task) -> _Result:
             nb = nbformat.read(task.nb_path, as_version=4)  # type: ignore[no-untyped-call]
     executed = nb is None
     if executed:
-        _WORKER["partial"] = str(failed_path(task.nb_path))
+        worker.partial = str(failed_path(task.nb_path))
         try:
-            outcome, nb = execute_module(
-                task.module, task.parameters, task.key, course.id, task.nb_path, _WORKER["slot"]
+            # A failing module raises ModuleExecutionError; the publishing process gets it.
+            nb = execute_module(
+                task.module, task.parameters, task.key, worker.course.id, task.nb_path, worker.slot
             )
         finally:
-            _WORKER.pop("partial", None)
-        if not outcome.ok:
-            error = (outcome.cell_index or 0, outcome.ename or "", outcome.evalue or "")
-            return _Result(task.module, True, None, error)
-    exporter = _WORKER.get("exporter") or _WORKER.setdefault("exporter", make_exporter())
-    pages = {v: render_module(nb, course, task.nav, v, exporter) for v in VARIANTS}
+            worker.partial = None
+    if worker.exporter is None:
+        worker.exporter = make_exporter()
+    pages = {v: render_module(nb, worker.course, task.nav, v, worker.exporter) for v in VARIANTS}
     return _Result(task.module, executed, pages)
 
 
@@ -421,13 +442,11 @@ def _run(
             bar.set_postfix_str(module, refresh=False)
             bar.update()
             try:
-                result = future.result()
+                results.append(future.result())
+            except ModuleExecutionError as exc:
+                errors.append(exc)
             except Exception as exc:  # one module's crash must not stop the rest
                 errors.append(BuildError(f"module {module}: {type(exc).__name__}: {exc}"))
-                continue
-            if result.error is not None:
-                errors.append(ModuleExecutionError(module, *result.error))
-            results.append(result)
         pool.shutdown()
     except BaseException:
         # Stopped by a signal: the workers go now, and take their kernels with them.
@@ -492,7 +511,10 @@ def publish(
     """
     with _Signals() as signals:
         try:
-            return _publish(course, out, build_dir, jobs, force, progress, kernel_name, signals)
+            started = time.perf_counter()
+            summary = _publish(course, out, build_dir, jobs, force, progress, kernel_name, signals)
+            summary.seconds = time.perf_counter() - started
+            return summary
         except _Stop as stop:
             raise PublishStopped(stop.signum, out.resolve()) from None
         except OSError as exc:
@@ -509,11 +531,8 @@ def _publish(
     kernel_name: str,
     signals: _Signals,
 ) -> PublishSummary:
-    from coursekit.build import module_parameters, notebook_name
-    from coursekit.execute import cache_key, cached_key
-    from coursekit.pages import VARIANTS, index_html, nav_context, page_path, placeholder_html
+    from coursekit.html.site import index_html
 
-    started = time.perf_counter()
     if course.root is None:
         raise BuildError("the course has no folder to execute from")
     # Every check comes first: a folder publish may not write fails before any kernel starts.
@@ -521,78 +540,30 @@ def _publish(
     work_dir = build_dir / course.id
     output, old_keys = _claim_site(out, course, build_dir, work_dir, force)
     out = output.path  # resolved
-    output.check([*(page_path(v, m.id) for m in course.modules for v in VARIANTS), "index.html"])
+    output.check(_site_pages(course))
     _claim_build_dir(build_dir, work_dir, course.root)
     remove_debris(work_dir, _BUILD_DEBRIS)
 
     summary = PublishSummary(out, len(course.modules))
-    tasks: list[_Task] = []
-    page_keys: dict[str, str] = {}
-    for index, module in enumerate(course.modules, start=1):
-        params = module_parameters(
-            module.id, course_path=str(course.root.resolve()), lang=course.meta.lang
-        )
-        key = cache_key(course, module.id, params)
-        nb_path = work_dir / notebook_name(index, module.id)
-        nav = nav_context(course, module.id)
-        execute = force or cached_key(nb_path) != key
-        keys = {page_path(v, module.id): _page_key(key, nav, v) for v in VARIANTS}
-        page_keys.update(keys)
-        current = not force and all(
-            _page_is_current(output, rel, old_keys, k) for rel, k in keys.items()
-        )
-        if execute or not current:
-            tasks.append(_Task(module.id, execute, params, key, nb_path, nav))
-
-    index_page = index_html(course)
-    index_key = _sha256(index_page.encode())
+    tasks, page_keys = _plan(course, course.root, work_dir, output, old_keys, force)
+    index_key = _sha256(index_html(course).encode())
     has_manifest = (out / MANIFEST).is_file()  # a site taken over from an old publish gets one
     if not tasks and has_manifest and _page_is_current(output, "index.html", old_keys, index_key):
         summary.cached = [m.id for m in course.modules]
         summary.changed = False
-        summary.seconds = time.perf_counter() - started
         return summary
 
     results: list[_Result] = []
     if tasks:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
         results, summary.errors = _run(tasks, course, work_dir, workers, kernel_name, progress)
-    rendered = {r.module: r.pages for r in results if r.pages is not None}
-    executed = {r.module for r in results if r.executed and r.pages is not None}
-    failed = {t.module for t in tasks} - set(rendered)
-    for module in course.modules:
-        group = summary.failed if module.id in failed else summary.cached
-        (summary.executed if module.id in executed else group).append(module.id)
+    rendered = {r.module: r.pages for r in results}
+    failed = _tally(summary, course, tasks, results)
     if failed and not rendered:
-        # Nothing new to show: the site stays as it is, placeholders and all.
-        summary.seconds = time.perf_counter() - started
-        return summary
+        return summary  # nothing new to show: the site stays as it is, placeholders and all
 
-    files: dict[str, bytes] = {}
-    new_keys: dict[str, str] = {}
     try:
-        for module in course.modules:
-            nav = nav_context(course, module.id)
-            for variant in VARIANTS:
-                rel = page_path(variant, module.id)
-                pages = rendered.get(module.id)
-                if pages is not None:
-                    data = pages[variant].encode()
-                    new_keys[rel] = page_keys[rel]
-                    summary.rendered += 1
-                elif rel in output.owned and (out / rel).is_file():
-                    # Unchanged, or failed this time: the previous page stays.
-                    data = (out / rel).read_bytes()
-                    new_keys[rel] = page_keys[rel] if module.id not in failed else "previous"
-                else:
-                    data = placeholder_html(nav, variant).encode()
-                    new_keys[rel] = "placeholder"
-                    if module.id not in summary.unavailable:
-                        summary.unavailable.append(module.id)
-                files[rel] = data
-        if summary.unavailable:
-            index_page = index_html(course, summary.unavailable)
-        files["index.html"] = index_page.encode()
+        files, new_keys = _site_files(course, output, rendered, failed, page_keys, summary)
         new_keys["index.html"] = index_key if not summary.unavailable else "partial"
         # The pages and their keys are swapped in together: a publish stopped before the
         # swap leaves the old site and the old keys, one after it the new ones.
@@ -608,8 +579,99 @@ def _publish(
     with suppress(OSError):  # the site now lists its own pages; the old list is not needed
         if _load_json(work_dir / OLD_PAGE_LIST).get("out") == str(out):
             (work_dir / OLD_PAGE_LIST).unlink()
-    summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _site_pages(course: Course) -> list[str]:
+    """Every page publish writes, relative to the site."""
+    from coursekit.html.site import VARIANTS, page_path
+
+    return [*(page_path(v, m.id) for m in course.modules for v in VARIANTS), "index.html"]
+
+
+def _plan(
+    course: Course,
+    root: Path,
+    work_dir: Path,
+    output: Output,
+    old_keys: dict[str, str],
+    force: bool,
+) -> tuple[list[_Task], dict[str, str]]:
+    """The modules to execute or render again, and the key of every page of the site."""
+    from coursekit.build import module_parameters, notebook_name
+    from coursekit.execute import cache_key, cached_key
+    from coursekit.html.site import VARIANTS, nav_context, page_path
+
+    tasks: list[_Task] = []
+    page_keys: dict[str, str] = {}
+    for index, module in enumerate(course.modules, start=1):
+        params = module_parameters(
+            module.id, course_path=str(root.resolve()), lang=course.meta.lang
+        )
+        key = cache_key(course, module.id, params)
+        nb_path = work_dir / notebook_name(index, module.id)
+        nav = nav_context(course, module.id)
+        execute = force or cached_key(nb_path) != key
+        keys = {page_path(v, module.id): _page_key(key, nav, v) for v in VARIANTS}
+        page_keys.update(keys)
+        current = not force and all(
+            _page_is_current(output, rel, old_keys, k) for rel, k in keys.items()
+        )
+        if execute or not current:
+            tasks.append(_Task(module.id, execute, params, key, nb_path, nav))
+    return tasks, page_keys
+
+
+def _tally(
+    summary: PublishSummary, course: Course, tasks: list[_Task], results: list[_Result]
+) -> set[str]:
+    """Sort the modules into executed, cached and failed; returns the failed ones."""
+    executed = {r.module for r in results if r.executed}
+    failed = {t.module for t in tasks} - {r.module for r in results}
+    for module in course.modules:
+        group = summary.failed if module.id in failed else summary.cached
+        (summary.executed if module.id in executed else group).append(module.id)
+    return failed
+
+
+def _site_files(
+    course: Course,
+    output: Output,
+    rendered: dict[str, dict[str, str]],
+    failed: set[str],
+    page_keys: dict[str, str],
+    summary: PublishSummary,
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Every page of the new site and its key: new, kept from the last publish, or a placeholder.
+
+    A page is new when its module was rendered now; a module that failed or was not
+    run keeps the page publish wrote before, and one that has none gets a placeholder.
+    """
+    from coursekit.html.site import VARIANTS, index_html, nav_context, page_path, placeholder_html
+
+    files: dict[str, bytes] = {}
+    new_keys: dict[str, str] = {}
+    for module in course.modules:
+        nav = nav_context(course, module.id)
+        for variant in VARIANTS:
+            rel = page_path(variant, module.id)
+            pages = rendered.get(module.id)
+            if pages is not None:
+                data = pages[variant].encode()
+                new_keys[rel] = page_keys[rel]
+                summary.rendered += 1
+            elif rel in output.owned and (output.path / rel).is_file():
+                # Unchanged, or failed this time: the previous page stays.
+                data = (output.path / rel).read_bytes()
+                new_keys[rel] = page_keys[rel] if module.id not in failed else "previous"
+            else:
+                data = placeholder_html(nav, variant).encode()
+                new_keys[rel] = "placeholder"
+                if module.id not in summary.unavailable:
+                    summary.unavailable.append(module.id)
+            files[rel] = data
+    files["index.html"] = index_html(course, summary.unavailable).encode()
+    return files, new_keys
 
 
 def _claim_site(
