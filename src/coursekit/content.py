@@ -29,7 +29,6 @@ from coursekit.limits import (
     MAX_MODULES,
     MAX_YAML_BYTES,
     MODULE_MAX_CHARS,
-    MODULE_WARN_CHARS,
     YAML_ALIAS_BUDGET,
     YAML_MAX_DEPTH,
 )
@@ -48,15 +47,8 @@ from coursekit.model import (
 )
 from coursekit.validate import cross_check, survey
 
+# The limits on a course folder are in coursekit.limits; docs/authoring.md states them.
 __all__ = [
-    "MAX_COURSE_BYTES",
-    "MAX_MARKDOWN_BYTES",
-    "MAX_MODULES",
-    "MAX_YAML_BYTES",
-    "MODULE_MAX_CHARS",
-    "MODULE_WARN_CHARS",
-    "YAML_ALIAS_BUDGET",
-    "YAML_MAX_DEPTH",
     "Located",
     "bundled_course_path",
     "load_course",
@@ -566,48 +558,7 @@ def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
     if too_large:
         return None, sources, [*problems, too_large]
 
-    modules: list[Module] = []
-    for module_id in wanted:
-        md = module_dir / f"{module_id}.md"
-        if not os.path.lexists(md):
-            continue  # reported by the cross-checks, with the line in course.yaml
-        text = read_text(md, problems)
-        if text is None:
-            continue
-        if len(text) > MODULE_MAX_CHARS:
-            problems.append(
-                Problem(
-                    str(md),
-                    f"the module has {len(text):,} characters; a module may have at most "
-                    f"{MODULE_MAX_CHARS:,} (split it into several modules)",
-                )
-            )
-            continue
-        front, sections = parse_module(md, text, problems)
-        module_meta = to_model(ModuleMeta, front, problems) if front else None
-        if module_meta and module_meta.id != module_id:
-            problems.append(
-                Problem(
-                    str(md),
-                    f"is {module_meta.id!r} but the file is named {md.name}",
-                    line=front.line(("id",)) if front else None,
-                    field="id",
-                )
-            )
-            module_meta = None
-        extras_path = module_dir / f"{module_id}.yaml"
-        extras: ModuleExtras | None = ModuleExtras()
-        files = [md]
-        if os.path.lexists(extras_path):  # a folder or a broken link is reported, not skipped
-            doc, extras = _load_doc(extras_path, ModuleExtras, problems)
-            files.append(extras_path)
-            if doc:
-                sources.extras[module_id] = doc
-        if front:
-            sources.fronts[module_id] = front
-        if module_meta and extras is not None:
-            modules.append(Module(module_meta, sections, extras, tuple(files)))
-
+    modules = [_load_module(module_dir, m, sources, problems) for m in wanted]
     glossary, exercises = Glossary(), Exercises()
     files = [course_yaml]
     if os.path.lexists(root / "glossary.yaml"):
@@ -621,8 +572,59 @@ def load_sources(root: Path) -> tuple[Course | None, Sources, list[Problem]]:
 
     if meta is None:
         return None, sources, problems
-    course = Course(meta, tuple(modules), glossary, exercises, root, tuple(files))
+    loaded = tuple(m for m in modules if m is not None)
+    course = Course(meta, loaded, glossary, exercises, root, tuple(files))
     return course, sources, problems
+
+
+def _load_module(
+    module_dir: Path, module_id: str, sources: Sources, problems: list[Problem]
+) -> Module | None:
+    """One module: its Markdown (front matter and text) and its YAML, if it has one.
+
+    ``None`` when it is missing or has a problem; the problem is in ``problems``, and
+    what parsed is in ``sources`` so that later checks can name lines.
+    """
+    md = module_dir / f"{module_id}.md"
+    if not os.path.lexists(md):
+        return None  # reported by the cross-checks, with the line in course.yaml
+    text = read_text(md, problems)
+    if text is None:
+        return None
+    if len(text) > MODULE_MAX_CHARS:
+        problems.append(
+            Problem(
+                str(md),
+                f"the module has {len(text):,} characters; a module may have at most "
+                f"{MODULE_MAX_CHARS:,} (split it into several modules)",
+            )
+        )
+        return None
+    front, sections = parse_module(md, text, problems)
+    module_meta = to_model(ModuleMeta, front, problems) if front else None
+    if module_meta and module_meta.id != module_id:
+        problems.append(
+            Problem(
+                str(md),
+                f"is {module_meta.id!r} but the file is named {md.name}",
+                line=front.line(("id",)) if front else None,
+                field="id",
+            )
+        )
+        module_meta = None
+    extras_path = module_dir / f"{module_id}.yaml"
+    extras: ModuleExtras | None = ModuleExtras()
+    files = [md]
+    if os.path.lexists(extras_path):  # a folder or a broken link is reported, not skipped
+        doc, extras = _load_doc(extras_path, ModuleExtras, problems)
+        files.append(extras_path)
+        if doc:
+            sources.extras[module_id] = doc
+    if front:
+        sources.fronts[module_id] = front
+    if module_meta and extras is not None:
+        return Module(module_meta, sections, extras, tuple(files))
+    return None
 
 
 def load_course(path: str | os.PathLike[str] | None = None) -> Course:

@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coursekit.atomic import temporary_name
 from coursekit.errors import CoursekitError
 
 __all__ = [
@@ -286,11 +287,7 @@ class Output:
         done).
         """
         seed = dict(seed or {})
-        for rel in [*files, *seed]:
-            if rel == MANIFEST or rel.startswith(("/", "../")) or "/../" in rel or not rel:
-                raise ValueError(f"not a path inside the output folder: {rel!r}")
-        if set(files) & set(seed):
-            raise ValueError(f"both a file and a seed: {sorted(set(files) & set(seed))}")
+        _check_relative(files, seed)
         out = self.path
         existing = out.is_dir()
         self.check(files)
@@ -298,33 +295,19 @@ class Output:
             _refuse_changed(out, self.owned)
         parent = out.parent
         parent.mkdir(parents=True, exist_ok=True)
-        stage = parent / f".{out.name}.tmp-{os.getpid()}"
+        stage = temporary_name(out)
         shutil.rmtree(stage, ignore_errors=True)
         try:
             os.mkdir(stage)
-            for rel, data in files.items():
-                target = stage / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+            _write_files(stage, files)
             # The user's files are looked at once the slow part is done, so that the
             # window in which one can appear unseen is short (and see _rescue).
             user = _user_entries(out, self.owned) if existing else []
             _refuse_taken(out, files, user)
             carried = {rel: _carry(out / rel.rstrip("/"), stage / rel.rstrip("/")) for rel in user}
             seeded = [s for s in sorted(seed) if s not in self.owned and not _collides(s, user)]
-            for rel in seeded:
-                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
-                (stage / rel).write_bytes(seed[rel])
-            manifest = {
-                "format": _FORMAT,
-                "command": self.command,
-                "files": {rel: sha256(data) for rel, data in sorted(files.items())},
-                **(dict(extra) if extra else {}),
-            }
-            (stage / MANIFEST).write_text(
-                json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                encoding="utf-8",
-            )
+            _write_files(stage, {rel: seed[rel] for rel in seeded})
+            _write_manifest(stage, self.command, files, extra)
             if existing:
                 _copy_modes(out, stage)
             if before_swap is not None:
@@ -337,6 +320,36 @@ class Output:
         self.owned = {rel: sha256(data) for rel, data in files.items()}
         self.extra = dict(extra) if extra else {}
         return Committed(sorted(files), removed, user, seeded)
+
+
+def _check_relative(files: Mapping[str, bytes], seed: Mapping[str, bytes]) -> None:
+    """Every path is inside the folder and not the manifest; no path is both file and seed."""
+    for rel in [*files, *seed]:
+        if rel == MANIFEST or rel.startswith(("/", "../")) or "/../" in rel or not rel:
+            raise ValueError(f"not a path inside the output folder: {rel!r}")
+    if set(files) & set(seed):
+        raise ValueError(f"both a file and a seed: {sorted(set(files) & set(seed))}")
+
+
+def _write_files(stage: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` into the staged folder; the swap, not each file, makes it atomic."""
+    for rel, data in files.items():
+        target = stage / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _write_manifest(
+    stage: Path, command: str, files: Mapping[str, bytes], extra: Mapping[str, Any] | None
+) -> None:
+    manifest = {
+        "format": _FORMAT,
+        "command": command,
+        "files": {rel: sha256(data) for rel, data in sorted(files.items())},
+        **(dict(extra) if extra else {}),
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    (stage / MANIFEST).write_text(text, encoding="utf-8")
 
 
 def _carry(source: Path, target: Path) -> tuple[int, int]:
@@ -443,6 +456,29 @@ def claim(
     a manifest holds files that each carry the command's own marker; such a
     command writes its files in place, so the folder's parent need not be writable.
     """
+    resolved = _own_folder(out, inputs)
+    remove_debris(resolved.parent, debris_pattern(resolved), restore=resolved)
+    owned: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if resolved.exists() or resolved.is_symlink():
+        owned, extra = _what_it_owns(out, resolved, command, adopt, marked)
+        check_writable(resolved)
+        if marked is None:
+            check_writable(resolved.parent)  # the new folder is built beside it
+    else:
+        parent = resolved.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise OutputRefused(f"{out}: {parent} is not a folder")
+        check_writable(parent)
+    if not force:
+        _refuse_changed(resolved, owned)
+    return Output(resolved, command, force, owned, extra)
+
+
+def _own_folder(out: Path, inputs: Iterable[Path | None]) -> Path:
+    """``out`` resolved, when it is a folder of its own: not ``.``, home, or an input."""
     if str(out) in {"", "."} or out.name in {"", ".", ".."}:
         raise OutputRefused(f"{out}: name a folder of its own for the output, not {str(out)!r}")
     resolved = out.resolve()
@@ -457,43 +493,39 @@ def claim(
             raise OutputRefused(
                 f"{out}: the output folder {what} an input ({given}); choose another --out"
             )
-    remove_debris(resolved.parent, debris_pattern(resolved), restore=resolved)
-    owned: dict[str, str] = {}
-    extra: dict[str, Any] = {}
-    if resolved.exists() or resolved.is_symlink():
-        if resolved.is_symlink() or not resolved.is_dir():
-            raise OutputRefused(f"{out}: exists and is not a folder")
-        manifest = _read_manifest(resolved)
-        if manifest is not None:
-            if manifest.get("command") != command:
-                raise OutputRefused(
-                    f"{out}: holds the output of coursekit {manifest.get('command')}, "
-                    f"not of {command}; choose another --out"
-                )
-            owned = dict(manifest["files"])
-            extra = {k: v for k, v in manifest.items() if k not in {"format", "command", "files"}}
-        elif adopt:
-            owned = {rel: digest for rel, digest in adopt.items() if (resolved / rel).is_file()}
-        elif marked is not None and marked(resolved):
-            pass
-        elif any(_entries(resolved)):
+    return resolved
+
+
+def _what_it_owns(
+    out: Path,
+    resolved: Path,
+    command: str,
+    adopt: Mapping[str, str] | None,
+    marked: Callable[[Path], bool] | None,
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The files ``command`` wrote in the existing folder and its manifest's extra fields.
+
+    Refused: a folder another command wrote, and one with files nobody can say are its.
+    """
+    if resolved.is_symlink() or not resolved.is_dir():
+        raise OutputRefused(f"{out}: exists and is not a folder")
+    manifest = _read_manifest(resolved)
+    if manifest is not None:
+        if manifest.get("command") != command:
             raise OutputRefused(
-                f"{out}: is not empty and was not written by coursekit {command}; "
-                "choose a new or empty folder (nothing in it was changed)"
+                f"{out}: holds the output of coursekit {manifest.get('command')}, "
+                f"not of {command}; choose another --out"
             )
-        check_writable(resolved)
-        if marked is None:
-            check_writable(resolved.parent)  # the new folder is built beside it
-    else:
-        parent = resolved.parent
-        while not parent.exists():
-            parent = parent.parent
-        if not parent.is_dir():
-            raise OutputRefused(f"{out}: {parent} is not a folder")
-        check_writable(parent)
-    if not force:
-        _refuse_changed(resolved, owned)
-    return Output(resolved, command, force, owned, extra)
+        extra = {k: v for k, v in manifest.items() if k not in {"format", "command", "files"}}
+        return dict(manifest["files"]), extra
+    if adopt:
+        return {rel: digest for rel, digest in adopt.items() if (resolved / rel).is_file()}, {}
+    if not (marked is not None and marked(resolved)) and any(_entries(resolved)):
+        raise OutputRefused(
+            f"{out}: is not empty and was not written by coursekit {command}; "
+            "choose a new or empty folder (nothing in it was changed)"
+        )
+    return {}, {}
 
 
 def _entries(folder: Path) -> Iterator[Path]:

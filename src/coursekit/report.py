@@ -184,72 +184,118 @@ def build_report(course: Course, cohort: Cohort) -> Report:
         return _build_report(course, cohort)
 
 
+@dataclass
+class _Tally:
+    """What the records say, counted record by record; the report's tables are made from it."""
+
+    key: dict[str, tuple[str, Checkpoint]]  # checkpoint id -> its module now, and the question
+    prompts: dict[str, str]  # reflection id -> its module
+    first: dict[str, list[bool]]  # checkpoint id -> right at the first try, per learner
+    wrong: dict[str, Counter[str]]  # checkpoint id -> wrong answers given
+    texts: dict[str, list[str]]  # reflection id -> what learners wrote
+    completion: list[tuple[Any, ...]] = field(default_factory=list)
+    records: list[tuple[Any, ...]] = field(default_factory=list)
+    retired: list[tuple[str, str, str, str]] = field(default_factory=list)
+    verdict: _Verdicts = field(default_factory=_Verdicts)
+
+    @classmethod
+    def of(cls, course: Course) -> _Tally:
+        questions = course.all_checkpoints()
+        prompts = {r.id: m.id for m in course.modules for r in m.reflections}
+        return cls(
+            key={q.id: (module_id, q) for module_id, q in questions},
+            prompts=prompts,
+            first={q.id: [] for _, q in questions},
+            wrong={q.id: Counter() for _, q in questions},
+            texts={r: [] for r in prompts},
+        )
+
+
 def _build_report(course: Course, cohort: Cohort) -> Report:
     import pandas as pd
 
-    lang = course.meta.lang
-    modules = [m.id for m in course.modules]
-    questions = course.all_checkpoints()
-    key = {q.id: (module_id, q) for module_id, q in questions}
-    prompts = {r.id: m.id for m in course.modules for r in m.reflections}
-    completion_rows: list[tuple[Any, ...]] = []
-    first: dict[str, list[bool]] = {q.id: [] for _, q in questions}
-    wrong: dict[str, Counter[str]] = {q.id: Counter() for _, q in questions}
-    texts: dict[str, list[str]] = {r: [] for r in prompts}
-    record_rows: list[tuple[Any, ...]] = []
-    retired_rows: list[tuple[str, str, str, str]] = []
-    verdict = _Verdicts()
+    tally = _Tally.of(course)
     for source, record in cohort.records:
-        record_rows.append(
-            (
-                record.learner,
-                source,
-                record.course.version,
-                record.course.version == course.version,
-                work_done(record),
-            )
-        )
-        retired_rows += [
-            (record.learner, r.module, r.kind, r.item) for r in retired_items(record, course)
-        ]
-        read = {m.module for m in record.modules if m.read_at is not None}
-        seen: dict[str, set[str]] = {m: set() for m in modules}
-        right: dict[str, set[str]] = {m: set() for m in modules}
-        written: Counter[str] = Counter()
-        for m in record.modules:
-            for a in m.attempts:
-                if a.checkpoint not in key:
-                    continue
-                # A checkpoint counts in the module the course puts it in now.
-                module_id, question = key[a.checkpoint]
-                correct = verdict(question, a.answer)
-                if a.checkpoint not in seen[module_id]:
-                    first[a.checkpoint].append(correct)
-                    seen[module_id].add(a.checkpoint)
-                if correct:
-                    right[module_id].add(a.checkpoint)
-                else:
-                    wrong[a.checkpoint][given_answer_text(a.answer, lang)] += 1
-            for r in m.reflections:
-                if r.reflection in prompts and r.text.strip():
-                    written[prompts[r.reflection]] += 1
-                    texts[r.reflection].append(r.text)
-        completion_rows += [
-            (
-                record.learner,
-                module_id,
-                module_id in read,
-                len(seen[module_id]),
-                len(right[module_id]),
-                written[module_id],
-            )
-            for module_id in modules
-        ]
+        _count(tally, course, source, record)
     completion = pd.DataFrame(
-        completion_rows, columns=["learner", "module", "read", "answered", "correct", "reflections"]
+        tally.completion,
+        columns=["learner", "module", "read", "answered", "correct", "reflections"],
     )
     n = len(cohort.records)
-    checkpoints = pd.DataFrame(
+    skipped = pd.DataFrame(cohort.skipped, columns=["file", "reason"])
+    records = pd.DataFrame(
+        tally.records, columns=["learner", "file", "version", "current_version", "work"]
+    )
+    retired = pd.DataFrame(tally.retired, columns=["learner", "module", "kind", "item"])
+    return Report(
+        completion,
+        _checkpoint_table(course, tally),
+        _reading_table(course, completion, n),
+        _reflection_table(course, tally),
+        skipped,
+        n,
+        records,
+        retired,
+    )
+
+
+def _count(tally: _Tally, course: Course, source: str, record: LearnerRecord) -> None:
+    """Add one record: its row, its retired items, and each module's reading and answers."""
+    modules = [m.id for m in course.modules]
+    tally.records.append(
+        (
+            record.learner,
+            source,
+            record.course.version,
+            record.course.version == course.version,
+            work_done(record),
+        )
+    )
+    tally.retired += [
+        (record.learner, r.module, r.kind, r.item) for r in retired_items(record, course)
+    ]
+    read = {m.module for m in record.modules if m.read_at is not None}
+    seen: dict[str, set[str]] = {m: set() for m in modules}
+    right: dict[str, set[str]] = {m: set() for m in modules}
+    written: Counter[str] = Counter()
+    for m in record.modules:
+        for a in m.attempts:
+            if a.checkpoint not in tally.key:
+                continue
+            # A checkpoint counts in the module the course puts it in now.
+            module_id, question = tally.key[a.checkpoint]
+            correct = tally.verdict(question, a.answer)
+            if a.checkpoint not in seen[module_id]:
+                tally.first[a.checkpoint].append(correct)
+                seen[module_id].add(a.checkpoint)
+            if correct:
+                right[module_id].add(a.checkpoint)
+            else:
+                tally.wrong[a.checkpoint][given_answer_text(a.answer, course.meta.lang)] += 1
+        for r in m.reflections:
+            if r.reflection in tally.prompts and r.text.strip():
+                written[tally.prompts[r.reflection]] += 1
+                tally.texts[r.reflection].append(r.text)
+    tally.completion += [
+        (
+            record.learner,
+            module_id,
+            module_id in read,
+            len(seen[module_id]),
+            len(right[module_id]),
+            written[module_id],
+        )
+        for module_id in modules
+    ]
+
+
+def _checkpoint_table(course: Course, tally: _Tally) -> pd.DataFrame:
+    """One row per checkpoint: how many answered, the share right at first try, common wrongs."""
+    import pandas as pd
+
+    lang = course.meta.lang
+    first, wrong = tally.first, tally.wrong
+    table: pd.DataFrame = pd.DataFrame(
         [
             (
                 module_id,
@@ -263,7 +309,7 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
                     for answer, count in wrong[q.id].most_common(3)
                 ),
             )
-            for module_id, q in questions
+            for module_id, q in course.all_checkpoints()
         ],
         columns=[
             "module",
@@ -275,8 +321,15 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
             "common_wrong",
         ],
     )
+    return table
+
+
+def _reading_table(course: Course, completion: pd.DataFrame, n: int) -> pd.DataFrame:
+    """One row per module: how many learners read it, and their share."""
+    import pandas as pd
+
     read_counts = completion.groupby("module", sort=False)["read"].sum() if n else None
-    reading = pd.DataFrame(
+    reading: pd.DataFrame = pd.DataFrame(
         [
             (m.id, m.label, m.title, int(read_counts[m.id]) if read_counts is not None else 0)
             for m in course.modules
@@ -284,7 +337,15 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
         columns=["module", "label", "title", "read"],
     )
     reading["share"] = reading["read"] / n if n else 0.0
-    reflections = pd.DataFrame(
+    return reading
+
+
+def _reflection_table(course: Course, tally: _Tally) -> pd.DataFrame:
+    """One row per reflection prompt: responses, their median length, the first five."""
+    import pandas as pd
+
+    texts = tally.texts
+    table: pd.DataFrame = pd.DataFrame(
         [
             (
                 m.id,
@@ -299,12 +360,7 @@ def _build_report(course: Course, cohort: Cohort) -> Report:
         ],
         columns=["module", "reflection", "prompt", "responses", "median_chars", "excerpts"],
     )
-    skipped = pd.DataFrame(cohort.skipped, columns=["file", "reason"])
-    records = pd.DataFrame(
-        record_rows, columns=["learner", "file", "version", "current_version", "work"]
-    )
-    retired = pd.DataFrame(retired_rows, columns=["learner", "module", "kind", "item"])
-    return Report(completion, checkpoints, reading, reflections, skipped, n, records, retired)
+    return table
 
 
 # --- writing -------------------------------------------------------------------------------------

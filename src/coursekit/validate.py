@@ -53,17 +53,25 @@ def _duplicates(values: Iterable[str]) -> set[str]:
 
 def cross_check(course: Course, sources: Sources, partial: bool = False) -> list[Problem]:
     """Every cross-reference problem in ``course``; ``partial`` when some files failed to load."""
+    return [
+        *_course_yaml_problems(course, sources, partial),
+        *_module_problems(course, sources),
+        *_checkpoint_problems(course, sources, partial),
+        *_reflection_problems(course, sources),
+        *_glossary_problems(course, sources, partial),
+        *_policy_problems(course, sources),
+    ]
+
+
+def _course_yaml_problems(course: Course, sources: Sources, partial: bool) -> list[Problem]:
+    """course.yaml: its module list, notice module, categories and the evidence it cites."""
     problems: list[Problem] = []
-    root = sources.root
-    course_doc = sources.course
+    root, meta = sources.root, course.meta
     course_yaml = root / "course.yaml"
-    meta = course.meta
-    loaded = {m.id for m in course.modules}
 
     def at(loc: tuple[str | int, ...], message: str) -> None:
-        problems.append(_problem(course_doc, course_yaml, loc, message))
+        problems.append(_problem(sources.course, course_yaml, loc, message))
 
-    # -- course.yaml ------------------------------------------------------------------
     seen: set[str] = set()
     for i, module_id in enumerate(meta.modules):
         if module_id in seen:
@@ -74,61 +82,71 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
                 ("modules", i),
                 f"names module {module_id!r}, but modules/{module_id}.md does not exist",
             )
-    listed = set(meta.modules)
-    if meta.notice_module not in listed:
+    if meta.notice_module not in set(meta.modules):
         at(("notice_module",), f"names {meta.notice_module!r}, which is not in 'modules'")
     for dup in _duplicates(c.id for c in meta.categories):
         at(("categories",), f"category id {dup!r} is used twice")
-    categories = {c.id for c in meta.categories}
+    cited: list[tuple[tuple[str | int, ...], Evidence]] = [
+        (("study_format", "evidence"), meta.study_format.evidence)
+    ]
+    cited += [
+        (("requirements", i, "evidence"), req.evidence) for i, req in enumerate(meta.requirements)
+    ]
+    for loc, ev in cited:
+        problem = _evidence_problem(course, sources.course, course_yaml, loc, ev, partial)
+        if problem is not None:
+            problems.append(problem)
+    return problems
 
-    def evidence(doc: Located | None, path: Path, loc: tuple[str | int, ...], ev: Evidence) -> None:
-        if ev.module not in loaded:
-            if ev.module not in listed or not partial:
-                problems.append(
-                    _problem(
-                        doc,
-                        path,
-                        (*loc, "module"),
-                        f"cites module {ev.module!r}, which the course does not have",
-                    )
-                )
-            return
-        module = course.module(ev.module)
-        numbers = [p.number for p in module.paragraphs]
-        if ev.paragraph not in numbers:
-            problems.append(
-                _problem(
-                    doc,
-                    path,
-                    (*loc, "paragraph"),
-                    f"cites {module.label} ¶{ev.paragraph}, but {ev.module} has "
-                    f"paragraphs 1 to {len(numbers)}",
-                )
-            )
-            return
-        if plain(ev.quote) not in module.paragraph(ev.paragraph).plain:
-            problems.append(
-                _problem(
-                    doc,
-                    path,
-                    (*loc, "quote"),
-                    f"quote not found verbatim in {module.label} ¶{ev.paragraph}: "
-                    f"{plain(ev.quote)[:40]!r}",
-                )
-            )
 
-    evidence(course_doc, course_yaml, ("study_format", "evidence"), meta.study_format.evidence)
-    for i, req in enumerate(meta.requirements):
-        evidence(course_doc, course_yaml, ("requirements", i, "evidence"), req.evidence)
+def _evidence_problem(
+    course: Course,
+    doc: Located | None,
+    path: Path,
+    loc: tuple[str | int, ...],
+    ev: Evidence,
+    partial: bool,
+) -> Problem | None:
+    """Whether ``ev`` cites a module the course has, a paragraph it has, and a quote in it."""
+    if ev.module not in {m.id for m in course.modules}:
+        if ev.module in course.meta.modules and partial:
+            return None  # the module is listed but failed to load: that is reported already
+        return _problem(
+            doc,
+            path,
+            (*loc, "module"),
+            f"cites module {ev.module!r}, which the course does not have",
+        )
+    module = course.module(ev.module)
+    numbers = [p.number for p in module.paragraphs]
+    if ev.paragraph not in numbers:
+        return _problem(
+            doc,
+            path,
+            (*loc, "paragraph"),
+            f"cites {module.label} ¶{ev.paragraph}, but {ev.module} has "
+            f"paragraphs 1 to {len(numbers)}",
+        )
+    if plain(ev.quote) not in module.paragraph(ev.paragraph).plain:
+        return _problem(
+            doc,
+            path,
+            (*loc, "quote"),
+            f"quote not found verbatim in {module.label} ¶{ev.paragraph}: {plain(ev.quote)[:40]!r}",
+        )
+    return None
 
-    # -- modules ------------------------------------------------------------------------
+
+def _module_problems(course: Course, sources: Sources) -> list[Problem]:
+    """Each module: a category course.yaml defines, and some text."""
+    problems: list[Problem] = []
+    categories = {c.id for c in course.meta.categories}
     for module in course.modules:
         md = module.files[0]
-        front = sources.fronts.get(module.id)
         if module.meta.category not in categories:
             problems.append(
                 _problem(
-                    front,
+                    sources.fronts.get(module.id),
                     md,
                     ("category",),
                     f"{module.meta.category!r} is not a category in course.yaml "
@@ -139,8 +157,12 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
             problems.append(
                 Problem(str(md), "the module has no text: write at least one paragraph")
             )
+    return problems
 
-    # -- checkpoints and reflections ---------------------------------------------------------
+
+def _checkpoint_problems(course: Course, sources: Sources, partial: bool) -> list[Problem]:
+    """Every checkpoint, in the modules and the course exercises: ids, answers, evidence."""
+    root = sources.root
     owners: list[tuple[Located | None, Path, tuple[str | int, ...], Checkpoint]] = []
     for module in course.modules:
         doc = sources.extras.get(module.id)
@@ -151,57 +173,56 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
         (sources.exercises, ex_path, ("checkpoints", i), q)
         for i, q in enumerate(course.exercises.checkpoints)
     ]
-
-    ids = [q.id for *_, q in owners]
+    problems: list[Problem] = []
+    twice = _duplicates(q.id for *_, q in owners)
     for doc, path, loc, q in owners:
-        if q.id in _duplicates(ids):
+        if q.id in twice:
             problems.append(
                 _problem(doc, path, (*loc, "id"), f"checkpoint id {q.id!r} is used more than once")
             )
         for message, sub in _question_problems(q):
             problems.append(_problem(doc, path, (*loc, *sub), message))
         for j, ev in enumerate(q.evidence):
-            evidence(doc, path, (*loc, "evidence", j), ev)
+            problem = _evidence_problem(course, doc, path, (*loc, "evidence", j), ev, partial)
+            if problem is not None:
+                problems.append(problem)
+    return problems
 
-    reflection_ids = [r.id for m in course.modules for r in m.reflections]
-    for module in course.modules:
-        doc = sources.extras.get(module.id)
-        for i, r in enumerate(module.reflections):
-            if r.id in _duplicates(reflection_ids):
-                problems.append(
-                    _problem(
-                        doc,
-                        root / "modules" / f"{module.id}.yaml",
-                        ("reflections", i, "id"),
-                        f"reflection id {r.id!r} is used more than once",
-                    )
-                )
 
-    # -- glossary ---------------------------------------------------------------------------
-    gpath = root / "glossary.yaml"
+def _reflection_problems(course: Course, sources: Sources) -> list[Problem]:
+    """Reflection ids are unique across the course."""
+    twice = _duplicates(r.id for m in course.modules for r in m.reflections)
+    return [
+        _problem(
+            sources.extras.get(module.id),
+            sources.root / "modules" / f"{module.id}.yaml",
+            ("reflections", i, "id"),
+            f"reflection id {r.id!r} is used more than once",
+        )
+        for module in course.modules
+        for i, r in enumerate(module.reflections)
+        if r.id in twice
+    ]
+
+
+def _glossary_problems(course: Course, sources: Sources, partial: bool) -> list[Problem]:
+    """Each glossary term is defined once and occurs in some module."""
+    problems: list[Problem] = []
+    gpath = sources.root / "glossary.yaml"
     text = "\n".join(p.plain for m in course.modules for p in m.paragraphs)
-    terms = [t.term for t in course.glossary.terms]
+    twice = _duplicates(t.term for t in course.glossary.terms)
     for i, term in enumerate(course.glossary.terms):
-        if term.term in _duplicates(terms):
+        loc: tuple[str | int, ...] = ("terms", i, "term")
+        if term.term in twice:
             problems.append(
-                _problem(
-                    sources.glossary,
-                    gpath,
-                    ("terms", i, "term"),
-                    f"term {term.term!r} is defined twice",
-                )
+                _problem(sources.glossary, gpath, loc, f"term {term.term!r} is defined twice")
             )
         if not any(form in text for form in term.forms) and not partial:
             problems.append(
                 _problem(
-                    sources.glossary,
-                    gpath,
-                    ("terms", i, "term"),
-                    f"term {term.term!r} does not occur in any module",
+                    sources.glossary, gpath, loc, f"term {term.term!r} does not occur in any module"
                 )
             )
-
-    problems += _policy_problems(course, sources)
     return problems
 
 
@@ -318,35 +339,44 @@ def survey(course: Course, sources: Sources) -> tuple[list[Problem], list[Proble
     warning too.
     """
     root = sources.root
-    modules = root / "modules"
-    listed = set(course.meta.modules)
     problems: list[Problem] = []
     unused: list[Problem] = []
-
-    def never_read(path: Path, name: str) -> Problem:
-        return Problem(str(path), f"is never read: coursekit reads {name} (rename it)")
-
     for path in _entries(root):
         if path.name in {*_COURSE_FILES, "modules", *NOTES}:
             continue
         if path.suffix == ".yml" and f"{path.stem}.yaml" in _COURSE_FILES:
-            problems.append(never_read(path, f"{path.stem}.yaml"))
+            problems.append(_never_read(path, f"{path.stem}.yaml"))
         else:
-            unused.append(
-                Problem(str(path), "is not part of the course; coursekit does not read it")
-            )
-    module_problems: list[Problem] = []
+            unused.append(_not_read(path))
+    module_problems = _module_files(course, root / "modules", unused)
+    problems += _named(module_problems, root / "modules", "module files the course does not list")
+    warnings = _named(unused, root, "files coursekit does not read")
+    return problems, warnings + _long_modules(course)
+
+
+def _never_read(path: Path, name: str) -> Problem:
+    return Problem(str(path), f"is never read: coursekit reads {name} (rename it)")
+
+
+def _not_read(path: Path) -> Problem:
+    return Problem(str(path), "is not part of the course; coursekit does not read it")
+
+
+def _module_files(course: Course, modules: Path, unused: list[Problem]) -> list[Problem]:
+    """Problems with files in ``modules/`` no listed module uses; others go to ``unused``."""
+    listed = set(course.meta.modules)
+    problems: list[Problem] = []
     for path in _entries(modules):
         module_id = path.stem
         if path.suffix == ".md" and module_id not in listed:
-            module_problems.append(
+            problems.append(
                 Problem(
                     str(path), "is not listed in course.yaml 'modules', so it would never be shown"
                 )
             )
         elif path.suffix == ".yaml" and module_id not in listed:
             has_md = os.path.lexists(modules / f"{module_id}.md")
-            module_problems.append(
+            problems.append(
                 Problem(
                     str(path),
                     f"holds questions for module {module_id!r}, which course.yaml does not list"
@@ -355,26 +385,24 @@ def survey(course: Course, sources: Sources) -> tuple[list[Problem], list[Proble
                 )
             )
         elif path.suffix == ".yml" and module_id in listed:
-            module_problems.append(never_read(path, f"modules/{module_id}.yaml"))
+            problems.append(_never_read(path, f"modules/{module_id}.yaml"))
         elif path.suffix not in {".md", ".yaml"}:
-            unused.append(
-                Problem(str(path), "is not part of the course; coursekit does not read it")
-            )
-    problems += _named(module_problems, modules, "module files the course does not list")
+            unused.append(_not_read(path))
+    return problems
 
-    warnings = _named(unused, root, "files coursekit does not read")
-    for module in course.modules:
-        chars = module.char_count
-        if chars > MODULE_WARN_CHARS:
-            warnings.append(
-                Problem(
-                    str(module.files[0]),
-                    f"the module has {chars:,} characters of text; above "
-                    f"{MODULE_WARN_CHARS:,} (a handout of about 600 KB) it loads slowly on a "
-                    "phone: split it into several modules",
-                )
-            )
-    return problems, warnings
+
+def _long_modules(course: Course) -> list[Problem]:
+    """A warning for each module too long to load well on a phone."""
+    return [
+        Problem(
+            str(module.files[0]),
+            f"the module has {module.char_count:,} characters of text; above "
+            f"{MODULE_WARN_CHARS:,} (a handout of about 600 KB) it loads slowly on a "
+            "phone: split it into several modules",
+        )
+        for module in course.modules
+        if module.char_count > MODULE_WARN_CHARS
+    ]
 
 
 def outline(course: Course) -> str:
