@@ -489,7 +489,49 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         rename("course.yaml", "course.yml"),
         ["course.yaml: file not found (rename course.yml to course.yaml)"],
     ),
+    # -- ids and names given twice
+    (
+        "module-listed-twice",
+        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1, m1]"),
+        ["course.yaml:6: [modules[2]] module 'm1' is listed twice"],
+    ),
+    (
+        "category-id-twice",
+        edit(
+            "course.yaml",
+            "    name: 工作要求\n",
+            "    name: 工作要求\n  - id: c1\n    name: 其他\n",
+        ),
+        ["course.yaml:7: [categories] category id 'c1' is used twice"],
+    ),
+    (
+        "glossary-term-twice",
+        edit(
+            "glossary.yaml",
+            "    definition: 为某项工作设立的领导机构。\n",
+            "    definition: 为某项工作设立的领导机构。\n  - term: 领导小组\n    definition: 又一个定义。\n",
+        ),
+        [
+            "glossary.yaml:2: [terms[0].term] term '领导小组' is defined twice",
+            "glossary.yaml:4: [terms[1].term] term '领导小组' is defined twice",
+        ],
+    ),
+    (
+        "reflection-id-twice",
+        edit(
+            "modules/m1.yaml",
+            "    min_chars: 50\n",
+            "    min_chars: 50\n  - id: m1-r1\n    prompt: 再谈体会。\n    guidance: 写一件事。\n",
+        ),
+        [
+            "modules/m1.yaml:19: [reflections[0].id] reflection id 'm1-r1' is used more than once",
+            "modules/m1.yaml:23: [reflections[1].id] reflection id 'm1-r1' is used more than once",
+        ],
+    ),
 ]
+
+# What `validate` reports as a warning, not a problem: covered by tests of the warnings.
+WARNINGS = ("is not part of the course", "loads slowly on a phone", "characters of text; above")
 
 
 @pytest.fixture
@@ -504,8 +546,49 @@ def test_the_base_course_is_valid(course: Path) -> None:
     assert " 2. m1        附件一 《第一份材料》 ¶2" in result.output
 
 
-def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 20
+def _messages_in_validate() -> list[str]:
+    """The fixed text of every problem message validate.py writes (the longest literal part)."""
+    import ast
+
+    import coursekit.validate
+
+    tree = ast.parse(Path(coursekit.validate.__file__).read_text(encoding="utf-8"))
+
+    def pieces(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.JoinedStr):
+            return [v.value for v in node.values if isinstance(v, ast.Constant)]
+        if isinstance(node, ast.IfExp):
+            return pieces(node.body) + pieces(node.orelse)
+        return []
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {
+            "_problem",
+            "Problem",
+            "at",
+        }:
+            for piece in pieces(node.args[-1]) if node.args else []:
+                text = max(piece.split("{")[0].split("'"), key=len).strip()
+                if len(text) >= 8:
+                    found.append(text)
+    return sorted(set(found))
+
+
+def test_every_problem_validate_can_report_has_a_case() -> None:
+    messages = _messages_in_validate()
+    assert len(messages) >= 25, messages  # the reader above still finds validate's messages
+    expected = [line for _, _, lines in CASES for line in lines]
+    uncovered = [
+        m
+        for m in messages
+        if not any(m in line for line in expected) and not any(w in m for w in WARNINGS)
+    ]
+    assert uncovered == [], f"problems validate reports that no case in CASES shows: {uncovered}"
+    names = [case for case, _, _ in CASES]
+    assert len(set(names)) == len(names), "two cases share a name"
 
 
 @pytest.mark.parametrize(("case", "breakage", "expected"), CASES, ids=[c[0] for c in CASES])
