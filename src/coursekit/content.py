@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from coursekit import bounded
 from coursekit.errors import CourseInvalid, Problem
 from coursekit.limits import (
     MAX_COURSE_BYTES,
@@ -186,61 +186,20 @@ def _mb(size: int) -> str:
     return f"{tenths / 10:,.1f}".removesuffix(".0") + " MB"
 
 
-def _not_a_file(path: Path, mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
-    return "is not a regular file (a pipe, socket or device); coursekit reads only files"
-
-
 def read_text(path: Path, problems: list[Problem]) -> str | None:
     """The file as text (UTF-8, a BOM allowed, any line endings), or ``None`` with a problem.
 
     Only a regular file (or a link to one) is read, and only up to its size limit:
     :data:`MAX_YAML_BYTES` for YAML, :data:`MAX_MARKDOWN_BYTES` for anything else. The
-    limit holds while reading too, for a file that grows after it was measured.
+    limit holds while reading too, for a file that grows after it was measured
+    (:func:`coursekit.bounded.read_regular`).
     """
     limit, kind = _size_limit(path)
     try:
-        # O_NONBLOCK: opening a named pipe must not wait for a writer; fstat refuses it.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        if os.path.islink(path):
-            target = os.readlink(path)
-            problems.append(Problem(str(path), f"is a link to {target}, which does not exist"))
-        else:
-            problems.append(Problem(str(path), "file not found"))
+        raw = bounded.read_regular(path, limit)
+    except bounded.Unreadable as exc:
+        problems.append(Problem(str(path), _unreadable(path, exc, limit, kind)))
         return None
-    except OSError as exc:
-        problems.append(Problem(str(path), f"cannot be read: {exc.strerror}"))
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            problems.append(Problem(str(path), _not_a_file(path, info.st_mode)))
-            return None
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:  # e.g. EISDIR on a platform that opens folders
-        problems.append(Problem(str(path), f"cannot be read: {exc.strerror}"))
-        return None
-    finally:
-        os.close(fd)
-    if size > limit:
-        problems.append(
-            Problem(
-                str(path),
-                f"is {_mb(max(size, info.st_size))}; {kind} may be at most {_mb(limit)} "
-                "(split it into smaller ones)",
-            )
-        )
-        return None
-    raw = b"".join(chunks)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -254,6 +213,24 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         )
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unreadable(path: Path, exc: bounded.Unreadable, limit: int, kind: str) -> str:
+    """Why a course file was not read, as ``validate`` says it."""
+    if exc.why == "missing":
+        if os.path.islink(path):
+            return f"is a link to {os.readlink(path)}, which does not exist"
+        return "file not found"
+    if exc.why == "not-regular":
+        if exc.detail == "a folder":
+            return "is a folder, not a file"
+        return "is not a regular file (a pipe, socket or device); coursekit reads only files"
+    if exc.why in ("too-large", "grew"):
+        size = exc.size if exc.size is not None else limit + 1
+        return f"is {_mb(size)}; {kind} may be at most {_mb(limit)} (split it into smaller ones)"
+    if exc.why == "changed":
+        return "changed while it was being opened; run validate again"
+    return f"cannot be read: {exc.detail}"
 
 
 # keys YAML itself interprets (`<<` merges a mapping in, `=` is a default value)

@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import itertools
 import os
-import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
+from coursekit import bounded
 from coursekit.errors import RecordInvalid
 
 __all__ = [
@@ -72,7 +72,6 @@ class Limits:
 
 LIMITS = Limits()
 
-_CHUNK = 64 * 1024
 _BOM = b"\xef\xbb\xbf"
 _METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 _METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma", 9: "deflate64"}
@@ -107,18 +106,25 @@ def read_regular(path: Path, limit: int) -> bytes:
     Raises :class:`RecordInvalid` with the reason for a missing file, a pipe,
     a device, a socket or a folder, and for a file larger than ``limit``.
     """
-    fd, size = _open_regular(path)
     try:
-        if size > limit:
-            raise RecordInvalid(path, _too_large(size, limit))
-        data = _read_capped(lambda n: os.read(fd, n), limit)
-    except OSError as exc:
-        raise RecordInvalid(path, f"cannot be read: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if data is None:
-        raise RecordInvalid(path, f"too large (it grew past {limit:,} bytes while being read)")
-    return data
+        return bounded.read_regular(path, limit)
+    except bounded.Unreadable as exc:
+        raise RecordInvalid(path, _reason(exc, limit)) from None
+
+
+def _reason(exc: bounded.Unreadable, limit: int = 0) -> str:
+    """Why a learner's file was not read, as the report lists it."""
+    if exc.why == "missing":
+        return "file not found"
+    if exc.why == "os":
+        return f"cannot be read: {exc.detail}"
+    if exc.why == "not-regular":
+        return f"not a regular file ({exc.detail}); only plain files are read"
+    if exc.why == "changed":
+        return "changed while being opened; not read"
+    if exc.why == "too-large":
+        return _too_large(exc.size or 0, limit)
+    return f"too large (it grew past {limit:,} bytes while being read)"
 
 
 def record_sources(paths: Iterable[Path], limits: Limits = LIMITS) -> Iterator[Source]:
@@ -183,56 +189,12 @@ def _too_large(size: int, limit: int) -> str:
     return f"too large ({size:,} bytes; the limit is {limit:,})"
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a file"
-
-
 def _open_regular(path: Path) -> tuple[int, int]:
     """(descriptor, size) of the regular file at ``path``; :class:`RecordInvalid` otherwise."""
     try:
-        before = os.stat(path)
-    except FileNotFoundError:
-        raise RecordInvalid(path, "file not found") from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise RecordInvalid(path, f"cannot be read: {reason}") from None
-    if not stat.S_ISREG(before.st_mode):
-        raise RecordInvalid(
-            path, f"not a regular file ({_kind(before.st_mode)}); only plain files are read"
-        )
-    try:
-        # O_NONBLOCK: a pipe put in its place since the stat opens at once instead of waiting.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        raise RecordInvalid(path, f"cannot be read: {exc.strerror}") from None
-    after = os.fstat(fd)
-    if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (
-        before.st_dev,
-        before.st_ino,
-    ):
-        os.close(fd)
-        raise RecordInvalid(path, "changed while being opened; not read")
-    return fd, after.st_size
-
-
-def _read_capped(read: Callable[[int], bytes], cap: int) -> bytes | None:
-    """At most ``cap`` bytes from ``read(n)`` calls, or ``None`` when there are more."""
-    buf = bytearray()
-    while True:
-        chunk = read(min(_CHUNK, cap + 1 - len(buf)))
-        if not chunk:
-            return bytes(buf)
-        buf += chunk
-        if len(buf) > cap:
-            return None
+        return bounded.open_regular(path)
+    except bounded.Unreadable as exc:
+        raise RecordInvalid(path, _reason(exc)) from None
 
 
 def _record_file(path: Path, budget: _Budget) -> Iterator[Source]:
@@ -475,7 +437,7 @@ def _member(
                 produced += len(chunk)
                 return chunk
 
-            data = _read_capped(read, cap)
+            data = bounded.read_capped(read, cap)
     except _ZIP_ERRORS as exc:
         return f"cannot be read from the zip file ({exc})", produced
     if data is None and cap == limit:

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from coursekit import bounded
 from coursekit.atomic import write_atomic
 from coursekit.errors import CourseInvalid, CoursekitError, Problem
 
@@ -161,25 +160,22 @@ def strip_text(text: str) -> str:
 def read_notebook(path: Path) -> str:
     """The text of a regular file of at most :data:`MAX_NOTEBOOK_BYTES`; ``NotANotebook`` else."""
     try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise NotANotebook(f"cannot be read: {exc.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise NotANotebook("not a regular file")
-    # O_NONBLOCK: a pipe swapped in after the stat must not hang the read.
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise NotANotebook(f"cannot be read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise NotANotebook("not a regular file")
-        return _decode(f.read(MAX_NOTEBOOK_BYTES + 1))
+        return _decode(bounded.read_regular(path, MAX_NOTEBOOK_BYTES))
+    except bounded.Unreadable as exc:
+        if exc.why in ("missing", "os"):
+            raise NotANotebook(f"cannot be read: {exc.detail}") from None
+        if exc.why in ("too-large", "grew"):
+            raise NotANotebook(_too_large()) from None
+        raise NotANotebook("not a regular file") from None
+
+
+def _too_large() -> str:
+    return f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB"
 
 
 def _decode(data: bytes) -> str:
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotANotebook(f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB")
+        raise NotANotebook(_too_large())
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
