@@ -12,9 +12,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 import coursekit
-from coursekit.messages import CATALOGUE, msg
-from coursekit.model import Course
-from coursekit.static import (
+from coursekit.html.fragments import (
     VARIANTS,
     answer_key_html,
     checkpoint_html,
@@ -22,6 +20,8 @@ from coursekit.static import (
     reflection_html,
     trainer_notes_html,
 )
+from coursekit.messages import CATALOGUE, msg
+from coursekit.model import Course
 from coursekit.text import count_cjk
 
 
@@ -213,7 +213,7 @@ def test_hostile_content_comes_out_escaped(hostile_course: Course) -> None:
 
 
 def test_static_html_needs_no_widgets() -> None:
-    code = "import sys, coursekit.static; print('ipywidgets' in sys.modules)"
+    code = "import sys, coursekit.html.fragments; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -252,7 +252,7 @@ def string_literals(source: str) -> list[str]:
 
 def test_no_ui_text_is_written_into_rendering_code() -> None:
     root = Path(coursekit.__file__).parent
-    files = [root / "static.py", root / "grading.py", *sorted((root / "widgets").glob("*.py"))]
+    files = [root / "html" / "fragments.py", root / "grading.py", *sorted((root / "widgets").glob("*.py"))]
     assert len(files) > 5
     for path in files:
         chinese = [s for s in string_literals(path.read_text(encoding="utf-8")) if count_cjk(s)]

@@ -25,18 +25,14 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from nbformat import NotebookNode
 
-from coursekit import static
 from coursekit.html.env import TEMPLATES, html_lang, stylesheet
+from coursekit.html.fragments import appendix_html
 from coursekit.html.site import NavContext
+from coursekit.html.variants import MIMETYPES
 from coursekit.model import Course
 
 __all__ = ["MIMETYPES", "REMOVE_TAGS", "VariantPreprocessor", "make_exporter", "render_module"]
 
-MIMETYPES = {
-    "handout": "text/html",
-    "worksheet": "application/vnd.coursekit.worksheet+html",
-    "trainer": "application/vnd.coursekit.trainer+html",
-}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Cells that belong to the notebook only: narrative for JupyterLab, parameters, setup.
 REMOVE_TAGS = {
@@ -88,19 +84,6 @@ class VariantPreprocessor(Preprocessor):
         return nb, resources
 
 
-def _appendix(course: Course, module_id: str, variant: str) -> str:
-    lang = course.meta.lang
-    if variant == "worksheet":
-        body = static.answer_key_html(course, module_id, lang)
-    elif variant == "trainer":
-        body = static.trainer_notes_html(course.module(module_id), lang)
-    else:
-        return ""
-    if not body.strip():
-        return ""
-    return f'<section class="ck-appendix ck-appendix-{variant}">{body}</section>'
-
-
 def _lighten(nb: Any) -> Any:
     """A shallow copy without the widget state: the largest part, and never rendered."""
     light = copy.copy(nb)
@@ -131,7 +114,7 @@ def render_module(
     exporter = exporter or make_exporter()
     nb = copy.deepcopy(_lighten(nb))
     tags = TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS)  # type: ignore[no-untyped-call]
-    variant_pp = VariantPreprocessor(variant, _appendix(course, nav.module.id, variant))
+    variant_pp = VariantPreprocessor(variant, str(appendix_html(course, nav.module.id, variant)))
     resources: dict[str, Any] = {
         "coursekit": {
             "html_lang": html_lang(nav.lang),

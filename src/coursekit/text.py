@@ -6,7 +6,6 @@ full-width to half-width forms (NFKC), dropping white space and case.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
@@ -14,7 +13,6 @@ __all__ = [
     "CJK",
     "count_cjk",
     "count_words",
-    "emphasis_html",
     "fold",
     "plain",
     "reading_minutes",
@@ -42,16 +40,6 @@ def plain(text: str) -> str:
 def split_emphasis(text: str) -> list[tuple[str, bool]]:
     """``text`` as runs of ``(raw text, emphasised)``, without the ``**`` markers."""
     return [(part, bool(i % 2)) for i, part in enumerate(_EMPHASIS.split(text)) if part]
-
-
-def emphasis_html(text: str) -> str:
-    """Escape ``text`` for HTML and turn ``**emphasis**`` into ``<strong>``."""
-    parts = _EMPHASIS.split(text)
-    out = []
-    for i, part in enumerate(parts):
-        escaped = html.escape(part)
-        out.append(f"<strong>{escaped}</strong>" if i % 2 else escaped)
-    return "".join(out)
 
 
 def fold(text: str) -> str:

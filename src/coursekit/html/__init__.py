@@ -8,6 +8,8 @@ rendered, look up its template in ``templates/``:
 ``layout.html.j2``        the page shell every non-nbconvert page extends
 ``style.css``             the one stylesheet, inlined into every page
 ``nav.html.j2``           navigation around a module page (also used by nbconvert)
+``fragments.html.j2``     a module's reader, checkpoints (three variants), reflections,
+                          answer key and trainer notes (:mod:`coursekit.html.fragments`)
 ``record.html.j2``        a learner's record page
 ``report.html.j2``        the trainer's cohort report
 ``handout/index.html.j2`` nbconvert's template for the module pages

@@ -6,6 +6,8 @@ Autoescape is on for every template, and undefined names fail loudly
 ``t``     ``{{ "record.heading"|t(learner=name) }}``: UI text in the ``lang`` of the context
 ``date``  ``{{ module.meta.published|date }}``: a date as the catalogue's ``format.date`` writes it
 
+and ``emphasis_runs`` splits text into ``(text, emphasised)`` runs for the ``emph`` macro.
+
 Templates live in ``templates/`` beside this module (package data). They
 ``extend`` ``layout.html.j2`` and ``import`` their macros from
 ``macros.html.j2``; the nbconvert handout template in ``templates/handout``
@@ -24,6 +26,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from coursekit.messages import msg
+from coursekit.text import split_emphasis
 
 __all__ = ["TEMPLATES", "environment", "format_date", "html_lang", "render", "stylesheet"]
 
@@ -84,6 +87,7 @@ def environment() -> Environment:
     env.filters["t"] = _t
     env.filters["date"] = _date
     env.filters["html_lang"] = html_lang
+    env.filters["emphasis_runs"] = split_emphasis
     env.globals["stylesheet"] = stylesheet
     return env
 

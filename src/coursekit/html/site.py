@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from coursekit.html import variants
 from coursekit.html.env import render
 from coursekit.messages import msg
 from coursekit.model import Course, Module
@@ -36,7 +37,8 @@ __all__ = [
     "session_plan_html",
 ]
 
-VARIANTS = ("handout", "worksheet", "trainer")
+# The variants as plain names, for callers that key pages by ``str``; defined in variants.py.
+VARIANTS: tuple[str, ...] = variants.VARIANTS
 GENERATOR = "coursekit"
 
 

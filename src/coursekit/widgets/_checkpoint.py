@@ -11,17 +11,17 @@ import ipywidgets as w
 from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
 from coursekit.grading import answer_text, grade, is_answered
-from coursekit.messages import msg
-from coursekit.model import Checkpoint as Question
-from coursekit.model import Course
-from coursekit.static import (
+from coursekit.html.fragments import (
     Variant,
     checkpoint_html,
+    emphasis_html,
     evidence_lines,
     question_title,
 )
+from coursekit.messages import msg
+from coursekit.model import Checkpoint as Question
+from coursekit.model import Course
 from coursekit.store import Attempt, LearnerStore
-from coursekit.text import emphasis_html
 from coursekit.widgets._common import StaticRenderings
 from coursekit.widgets._inputs import make_input
 from coursekit.widgets._saving import unreadable_text, unsaved_text

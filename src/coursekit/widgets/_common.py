@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from coursekit.content import load_course
+from coursekit.html.variants import MIMETYPES, TRAINER_MIME, VARIANTS, WORKSHEET_MIME, Variant
 from coursekit.model import Course
-from coursekit.static import VARIANTS, Variant
 from coursekit.store import LearnerStore, ReopeningStore, default_path
 
 __all__ = [
@@ -18,13 +18,6 @@ __all__ = [
     "default_store",
 ]
 
-WORKSHEET_MIME = "application/vnd.coursekit.worksheet+html"
-TRAINER_MIME = "application/vnd.coursekit.trainer+html"
-_MIMES: dict[Variant, str] = {
-    "handout": "text/html",
-    "worksheet": WORKSHEET_MIME,
-    "trainer": TRAINER_MIME,
-}
 
 _course: Course | None = None
 _stores: dict[Path, LearnerStore] = {}
@@ -65,5 +58,5 @@ class StaticRenderings:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})  # type: ignore[misc]
         for variant in VARIANTS:
-            data[_MIMES[variant]] = self.static_html(variant)
+            data[MIMETYPES[variant]] = self.static_html(variant)
         return data

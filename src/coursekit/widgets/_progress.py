@@ -8,9 +8,9 @@ import ipywidgets as w
 
 from coursekit.errors import StoreError
 from coursekit.grading import ModuleStatus, course_status, module_status
+from coursekit.html.fragments import Variant
 from coursekit.messages import msg
 from coursekit.model import Course
-from coursekit.static import Variant
 from coursekit.store import LearnerStore
 from coursekit.widgets._common import StaticRenderings
 from coursekit.widgets._saving import unreadable_text

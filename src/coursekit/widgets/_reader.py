@@ -6,11 +6,17 @@ import ipywidgets as w
 
 from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
+from coursekit.html.fragments import (
+    Variant,
+    emphasis_html,
+    paragraph_html,
+    reader_header_html,
+    reader_html,
+    terms_in,
+)
 from coursekit.messages import msg
 from coursekit.model import Course, Module
-from coursekit.static import Variant, paragraph_html, reader_header_html, reader_html, terms_in
 from coursekit.store import LearnerStore
-from coursekit.text import emphasis_html
 from coursekit.widgets._common import StaticRenderings
 from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context

@@ -17,6 +17,7 @@ import ipywidgets as w
 from coursekit.answers import clock_time, now
 from coursekit.errors import RecordInvalid, StoreError
 from coursekit.html import record_page
+from coursekit.html.fragments import Variant
 from coursekit.intake import without_bom
 from coursekit.messages import msg
 from coursekit.records import (
@@ -26,7 +27,6 @@ from coursekit.records import (
     record_json,
     retired_items,
 )
-from coursekit.static import Variant
 from coursekit.store import LearnerStore, RestoreCounts, SQLiteStore
 from coursekit.widgets._common import StaticRenderings
 from coursekit.widgets._saving import unsaved_text

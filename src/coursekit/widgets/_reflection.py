@@ -11,12 +11,12 @@ import ipywidgets as w
 
 from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
+from coursekit.html.fragments import Variant, emphasis_html, reflection_html
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.model import Reflection as ReflectionPrompt
-from coursekit.static import Variant, reflection_html
 from coursekit.store import LearnerStore, SavedReflection
-from coursekit.text import count_cjk, count_words, emphasis_html
+from coursekit.text import count_cjk, count_words
 from coursekit.widgets._common import StaticRenderings
 from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context

@@ -9,9 +9,9 @@ import ipywidgets as w
 from traitlets import Int, Unicode
 
 from coursekit.errors import StoreError
+from coursekit.html.fragments import Variant
 from coursekit.messages import Lang, check_lang, msg
 from coursekit.model import Course
-from coursekit.static import Variant
 from coursekit.store import LearnerStore
 from coursekit.widgets._common import StaticRenderings, default_course, default_store
 from coursekit.widgets._saving import SaveQueue, SaveStatus, unreadable_text, unsaved_text

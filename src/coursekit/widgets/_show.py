@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from coursekit.html.fragments import trainer_notes_html
 from coursekit.model import Course
-from coursekit.static import trainer_notes_html
 from coursekit.store import LearnerStore
 from coursekit.widgets._checkpoint import CheckpointSet
 from coursekit.widgets._progress import ModuleProgress

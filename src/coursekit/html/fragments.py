@@ -1,0 +1,247 @@
+"""HTML fragments of a module for the widgets and the published pages: no kernel, no JavaScript.
+
+Every function returns a fragment rendered by a macro of ``fragments.html.j2``
+from course content only, never from a learner's data. Autoescape escapes
+every value; ``**emphasis**`` becomes ``<strong>``. Class names start with
+``ck-``; the one stylesheet styles them. A checkpoint has three variants
+(:data:`~coursekit.html.variants.VARIANTS`): see the template's header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from coursekit.grading import answer_text, start_order
+from coursekit.html.env import environment
+from coursekit.html.variants import VARIANTS, Variant
+from coursekit.messages import msg
+from coursekit.model import (
+    Checkpoint,
+    Course,
+    FillBlank,
+    GlossaryTerm,
+    Module,
+    Ordering,
+    Paragraph,
+    Reflection,
+)
+from coursekit.text import READING_RATE, reading_minutes
+
+__all__ = [
+    "VARIANTS",
+    "Variant",
+    "answer_key_html",
+    "appendix_html",
+    "checkpoint_html",
+    "emphasis_html",
+    "evidence_lines",
+    "glossary_html",
+    "paragraph_html",
+    "question_title",
+    "reader_header_html",
+    "reader_html",
+    "reader_section_html",
+    "reflection_html",
+    "terms_in",
+    "trainer_notes_html",
+]
+
+_BLANK = re.compile(r"_{2,}")
+
+
+def _macros(lang: str) -> Any:
+    """The macros of ``fragments.html.j2``, with ``lang`` for the ``t`` filter."""
+    return environment().get_template("fragments.html.j2").make_module({"lang": lang})
+
+
+def _check(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}: use one of {', '.join(VARIANTS)}")
+
+
+def _module(course: Course, module: Module | str) -> Module:
+    return course.module(module) if isinstance(module, str) else module
+
+
+def emphasis_html(text: str) -> Markup:
+    """``text`` escaped, with ``**emphasis**`` as ``<strong>``."""
+    return Markup(_macros("zh").emph(text))
+
+
+# --- reader ----------------------------------------------------------------------------
+
+
+def terms_in(course: Course, module: Module) -> list[GlossaryTerm]:
+    """The glossary terms that occur in ``module``'s text, in glossary order."""
+    text = "\n".join(p.plain for p in module.paragraphs)
+    return [t for t in course.glossary.terms if any(form in text for form in t.forms)]
+
+
+@dataclass(frozen=True)
+class TermMarker:
+    """Splits text into runs, each a glossary form (with its definition) or plain text."""
+
+    pattern: re.Pattern[str] | None
+    definitions: dict[str, str]
+
+    @classmethod
+    def of(cls, terms: Iterable[GlossaryTerm]) -> TermMarker:
+        definitions = {form: t.definition for t in terms for form in t.forms}
+        if not definitions:
+            return cls(None, {})
+        forms = sorted(definitions, key=len, reverse=True)
+        return cls(re.compile("|".join(re.escape(f) for f in forms)), definitions)
+
+    def __call__(self, text: str) -> list[tuple[str, str | None]]:
+        if self.pattern is None:
+            return [(text, None)]
+        runs: list[tuple[str, str | None]] = []
+        pos = 0
+        for match in self.pattern.finditer(text):
+            runs.append((text[pos : match.start()], None))
+            runs.append((match.group(0), self.definitions[match.group(0)]))
+            pos = match.end()
+        runs.append((text[pos:], None))
+        return runs
+
+
+def paragraph_html(paragraph: Paragraph, terms: Iterable[GlossaryTerm] = ()) -> Markup:
+    """One numbered paragraph: ``<p id="p-N" class="ck-para"><span class="ck-pn">¶N</span> …``."""
+    return Markup(_macros("zh").paragraph(paragraph, TermMarker.of(terms)))
+
+
+def reader_section_html(
+    heading: str, paragraphs: Iterable[Paragraph], terms: Iterable[GlossaryTerm] = ()
+) -> Markup:
+    """A ``<section class="ck-section">``: an optional heading and numbered paragraphs."""
+    return Markup(_macros("zh").section(heading, list(paragraphs), TermMarker.of(terms)))
+
+
+def _category(course: Course, module: Module) -> str:
+    try:
+        return course.category(module.meta.category).name
+    except KeyError:
+        return module.meta.category
+
+
+def reader_header_html(course: Course, module: Module, lang: str = "zh") -> Markup:
+    """The header card: label, title, source, date, issuer, category and reading time."""
+    chars = module.char_count
+    return Markup(
+        _macros(lang).reader_header(
+            module.meta, _category(course, module), chars, reading_minutes(chars), READING_RATE
+        )
+    )
+
+
+def glossary_html(terms: Iterable[GlossaryTerm], lang: str = "zh") -> Markup:
+    """The module's glossary as a definition list; empty without terms."""
+    return Markup(_macros(lang).glossary(list(terms)))
+
+
+def reader_html(course: Course, module: Module | str, lang: str = "zh") -> Markup:
+    """A module's full text: header card, sub-sections, numbered paragraphs, glossary."""
+    module = _module(course, module)
+    terms = terms_in(course, module)
+    header = reader_header_html(course, module, lang)
+    return Markup(_macros(lang).reader(module, header, terms, TermMarker.of(terms)))
+
+
+# --- checkpoints ---------------------------------------------------------------------------
+
+
+def evidence_lines(course: Course, question: Checkpoint, lang: str = "zh") -> list[str]:
+    """Each piece of evidence in words: ``见附件二 ¶5：“…”`` (plain text, not escaped)."""
+    lines = []
+    for ev in question.evidence:
+        try:
+            label = course.module(ev.module).label
+        except KeyError:
+            label = ev.module
+        lines.append(msg(lang, "checkpoint.evidence", place=ev.place(label), quote=ev.quote))
+    return lines
+
+
+def question_title(question: Checkpoint, lang: str, number: int | None) -> str:
+    """``第 3 题 · 单选题`` (or just the type when there is no number); plain text."""
+    kind = msg(lang, f"type.{question.type}")
+    if number is None:
+        return kind
+    return f"{msg(lang, 'checkpoint.number', number=number)} · {kind}"
+
+
+def _solution(course: Course, question: Checkpoint, lang: str) -> dict[str, Any]:
+    return {
+        "answer": answer_text(question, lang),
+        "explanation": question.explanation,
+        "evidence": evidence_lines(course, question, lang),
+    }
+
+
+def checkpoint_html(
+    course: Course,
+    module_id: str,
+    question: Checkpoint,
+    variant: Variant = "handout",
+    lang: str = "zh",
+    number: int | None = None,
+) -> Markup:
+    """One checkpoint in the given variant (see ``fragments.html.j2``)."""
+    _check(variant)
+    parts = _BLANK.split(question.prompt) if isinstance(question, FillBlank) else [question.prompt]
+    items = start_order(question) if isinstance(question, Ordering) else []
+    return Markup(
+        _macros(lang).checkpoint(
+            module_id,
+            question,
+            variant,
+            question_title(question, lang, number),
+            parts,
+            items,
+            _solution(course, question, lang),
+        )
+    )
+
+
+def answer_key_html(course: Course, module_id: str, lang: str = "zh") -> Markup:
+    """A module's answers, explanations and evidence as a numbered list (worksheet appendix)."""
+    entries = [
+        {"id": q.id, "title": question_title(q, lang, n), "solution": _solution(course, q, lang)}
+        for n, q in enumerate(course.checkpoints_for(module_id), start=1)
+    ]
+    label = course.module(module_id).label
+    return Markup(_macros(lang).answer_key(module_id, label, entries))
+
+
+# --- reflections and trainer notes ------------------------------------------------------------
+
+
+def reflection_html(
+    reflection: Reflection, variant: Variant = "handout", lang: str = "zh"
+) -> Markup:
+    """Prompt, guidance, suggested length and a ruled answer area (the same in every variant)."""
+    _check(variant)
+    rules = max(4, min(12, reflection.min_chars // 20 + 2))
+    return Markup(_macros(lang).reflection(reflection, rules))
+
+
+def trainer_notes_html(module: Module, lang: str = "zh") -> Markup:
+    """Key points, discussion questions, misreadings and time; empty if the module has none."""
+    return Markup(_macros(lang).trainer_notes(module))
+
+
+def appendix_html(course: Course, module_id: str, variant: str) -> Markup:
+    """A page's appendix: the answer key (worksheet), the trainer notes (trainer), or nothing."""
+    lang = course.meta.lang
+    if variant == "worksheet":
+        body = answer_key_html(course, module_id, lang)
+    elif variant == "trainer":
+        body = trainer_notes_html(course.module(module_id), lang)
+    else:
+        return Markup("")
+    return Markup(_macros(lang).appendix(variant, body))
