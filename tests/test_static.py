@@ -252,7 +252,11 @@ def string_literals(source: str) -> list[str]:
 
 def test_no_ui_text_is_written_into_rendering_code() -> None:
     root = Path(coursekit.__file__).parent
-    files = [root / "html" / "fragments.py", root / "grading.py", *sorted((root / "widgets").glob("*.py"))]
+    files = [
+        root / "html" / "fragments.py",
+        root / "grading.py",
+        *sorted((root / "widgets").glob("*.py")),
+    ]
     assert len(files) > 5
     for path in files:
         chinese = [s for s in string_literals(path.read_text(encoding="utf-8")) if count_cjk(s)]

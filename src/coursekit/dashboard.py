@@ -8,12 +8,12 @@ with CSS bars, so nothing is fetched from elsewhere.
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from coursekit.html import live
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.report import Report, build_report, load_cohort
@@ -127,27 +127,31 @@ class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         """Read the folder again and redraw the tables."""
         cohort = load_cohort([self.folder], self.course)
         self.report = build_report(self.course, cohort)
-        self.status.value = escape(
-            msg(
-                self.lang,
-                "dashboard.status",
-                folder=str(self.folder.resolve()),
-                used=self.report.learners,
-                skipped=len(cohort.skipped),
+        status = msg(
+            self.lang,
+            "dashboard.status",
+            folder=str(self.folder.resolve()),
+            used=self.report.learners,
+            skipped=len(cohort.skipped),
+        )
+        self.status.value = str(live.lines([status]))  # escaped by the template, once
+        tables = report_tables(self.course, self.report, self.lang)
+        self.tables.value = str(
+            live.dashboard_tables(
+                # cell text was escaped by report_tables, once: taken as it is
+                [
+                    (msg(self.lang, f"dashboard.{key}_title"), table.to_html())
+                    for key, table in tables.items()
+                ],
+                [
+                    msg(self.lang, "dashboard.skipped", file=name, reason=reason)
+                    for name, reason in cohort.skipped
+                ],
             )
         )
-        parts = []
-        for key, table in report_tables(self.course, self.report, self.lang).items():
-            parts.append(f"<h3>{escape(msg(self.lang, f'dashboard.{key}_title'))}</h3>")
-            parts.append(table.to_html())  # cell text was escaped by report_tables
-        parts += [
-            f"<p>{escape(msg(self.lang, 'dashboard.skipped', file=name, reason=reason))}</p>"
-            for name, reason in cohort.skipped
-        ]
-        self.tables.value = "".join(parts)
         return self.report
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})
-        data["text/html"] = f"<p>{self.status.value}</p>{self.tables.value}"
+        data["text/html"] = str(live.dashboard_bundle(self.status.value, self.tables.value))
         return data

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 
 import ipywidgets as w
 
 from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
 from coursekit.grading import answer_text, grade, is_answered
+from coursekit.html import live
 from coursekit.html.fragments import (
     Variant,
     checkpoint_html,
-    emphasis_html,
     evidence_lines,
     question_title,
 )
@@ -49,10 +48,6 @@ class CheckpointSettings:
             raise ValueError("reveal_after must be at least 1")
 
 
-def _para(text: str, cls: str) -> str:
-    return f'<p class="{cls}">{escape(text)}</p>'
-
-
 class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """One question. Every submitted answer is saved with its time, right or wrong.
 
@@ -85,10 +80,8 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         self._listeners: list[Callable[[Checkpoint], None]] = []
         lang = self.ctx.lang
 
-        title = escape(question_title(question, lang, number))
         self.prompt = w.HTML(
-            f'<p class="ck-qtitle"><strong>{title}</strong></p>'
-            f'<p class="ck-prompt">{emphasis_html(question.prompt)}</p>'
+            str(live.checkpoint_prompt(question_title(question, lang, number), question.prompt))
         )
         self.input = make_input(question, lang)
         self.submit = w.Button(description=msg(lang, "checkpoint.submit"), button_style="primary")
@@ -241,8 +234,7 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
     def _say(self, lines: list[str], kind: str = "ck-note") -> None:
         mark = {"ck-right": "✔ ", "ck-wrong": "✘ "}.get(kind, "")
         first, *rest = lines
-        html = _para(mark + first, "ck-verdict") + "".join(_para(x, "ck-detail") for x in rest)
-        self.feedback.value = f'<div class="ck-feedback {kind}" role="status">{html}</div>'
+        self.feedback.value = str(live.feedback(kind, mark, first, rest))
         n = len(self.attempts)
         self.count.value = msg(self.ctx.lang, "checkpoint.attempts", n=n) if n else ""
         self.reveal.disabled = n < self.reveal_after
@@ -312,7 +304,7 @@ class CheckpointSet(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidge
             )
             for n, q in enumerate(questions, start=1)
         ]
-        self.title = w.HTML(f"<h3>{escape(msg(self.ctx.lang, 'checkpoint.set_title'))}</h3>")
+        self.title = w.HTML(str(live.heading(msg(self.ctx.lang, "checkpoint.set_title"))))
         self.score = w.Label("")
         body = self.checkpoints or [w.Label(msg(self.ctx.lang, "checkpoint.none"))]
         super().__init__([self.title, *body, self.score])
@@ -336,8 +328,5 @@ class CheckpointSet(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidge
 
     def static_html(self, variant: Variant) -> str:
         parts = [c.static_html(variant) for c in self.checkpoints]
-        title = escape(msg(self.ctx.lang, "checkpoint.set_title"))
-        return (
-            f'<section class="ck-checkpoints" data-module="{escape(self.module_id)}">'
-            f"<h3>{title}</h3>{''.join(parts)}</section>"
-        )
+        title = msg(self.ctx.lang, "checkpoint.set_title")
+        return str(live.checkpoint_set(self.module_id, title, parts))

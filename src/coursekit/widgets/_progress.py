@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coursekit.errors import StoreError
 from coursekit.grading import ModuleStatus, course_status, module_status
+from coursekit.html import live
 from coursekit.html.fragments import Variant
 from coursekit.messages import msg
 from coursekit.model import Course
@@ -90,7 +89,7 @@ class ModuleProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
             checkpoints=len(course.checkpoints_for(self.module_id)),
             reflections=len(course.module(self.module_id).reflections),
         )
-        return f'<p class="ck-progress">{escape(text)}</p>'
+        return str(live.para(text, "ck-progress"))
 
 
 class CourseProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -116,41 +115,44 @@ class CourseProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
     def refresh(self) -> None:
         lang = self.ctx.lang
         if not self.ctx.learner:
-            self.table.value = f"<p>{escape(msg(lang, 'learner.needed'))}</p>"
+            self.table.value = str(live.para(msg(lang, "learner.needed")))
             self.bar.value = 0
             return
         try:
             statuses = course_status(self.ctx.course, self.ctx.store, self.ctx.learner)
         except StoreError as exc:
-            self.table.value = f"<p>{escape(unreadable_text(lang, exc))}</p>"
+            self.table.value = str(live.para(unreadable_text(lang, exc)))
             return
         self.statuses = statuses
-        head = "".join(
-            f'<th scope="col">{escape(msg(lang, key))}</th>'
+        headers = [
+            msg(lang, key)
             for key in (
                 "progress.col_module",
                 "progress.col_read",
                 "progress.col_checkpoints",
                 "progress.col_reflections",
             )
-        )
+        ]
         rows = []
         for s in statuses:
             module = self.ctx.course.module(s.module)
             read = msg(lang, "progress.read" if s.read_at else "progress.unread")
             rows.append(
-                f'<tr><th scope="row">{escape(module.label)} {escape(module.title)}</th>'
-                f"<td>{escape(read)}</td><td>{s.correct} / {s.checkpoints}</td>"
-                f"<td>{s.written} / {s.reflections}</td></tr>"
+                {
+                    "label": module.label,
+                    "title": module.title,
+                    "read": read,
+                    "correct": s.correct,
+                    "checkpoints": s.checkpoints,
+                    "written": s.written,
+                    "reflections": s.reflections,
+                }
             )
-        caption = escape(msg(lang, "progress.course") + _waiting(self.ctx))
-        self.table.value = (
-            f'<table class="ck-progress-table"><caption>{caption}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        )
+        caption = msg(lang, "progress.course") + _waiting(self.ctx)
+        self.table.value = str(live.progress_table(caption, headers, rows))
         self.bar.max = sum(s.steps for s in statuses)
         self.bar.value = sum(s.done for s in statuses)
 
     def static_html(self, variant: Variant) -> str:
         text = msg(self.ctx.lang, "progress.static_course", modules=len(self.ctx.course.modules))
-        return f'<p class="ck-progress">{escape(text)}</p>'
+        return str(live.para(text, "ck-progress"))

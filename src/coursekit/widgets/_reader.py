@@ -8,10 +8,9 @@ from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
 from coursekit.html.fragments import (
     Variant,
-    emphasis_html,
-    paragraph_html,
     reader_header_html,
     reader_html,
+    reader_section_html,
     terms_in,
 )
 from coursekit.messages import msg
@@ -37,16 +36,10 @@ def pages_of(course: Course, module: Module, page_paragraphs: int = 10) -> list[
     terms = terms_in(course, module)
     pages = []
     for section in module.sections:
-        heading = (
-            f'<h3 class="ck-heading">{emphasis_html(section.heading)}</h3>'
-            if section.heading
-            else ""
-        )
         paragraphs = section.paragraphs or ()
         for start in range(0, max(len(paragraphs), 1), page_paragraphs):
             chunk = paragraphs[start : start + page_paragraphs]
-            body = "".join(paragraph_html(p, terms) for p in chunk)
-            pages.append(f'<section class="ck-section">{heading}{body}</section>')
+            pages.append(str(reader_section_html(section.heading or "", chunk, terms)))
     return pages
 
 

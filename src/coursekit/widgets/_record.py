@@ -7,7 +7,6 @@ Voilà alike, with no file served by the notebook server.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from html import escape
 from typing import Any
@@ -16,7 +15,7 @@ import ipywidgets as w
 
 from coursekit.answers import clock_time, now
 from coursekit.errors import RecordInvalid, StoreError
-from coursekit.html import record_page
+from coursekit.html import live, record_page
 from coursekit.html.fragments import Variant
 from coursekit.intake import without_bom
 from coursekit.messages import msg
@@ -33,14 +32,6 @@ from coursekit.widgets._saving import unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
 __all__ = ["RecordPanel"]
-
-
-def _link(content: str, mime: str, filename: str, label: str) -> str:
-    data = base64.b64encode(content.encode("utf-8")).decode("ascii")
-    return (
-        f'<a download="{escape(filename)}" href="data:{mime};charset=utf-8;base64,{data}">'
-        f"{escape(label)}</a>"
-    )
 
 
 class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -76,7 +67,7 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
         self._saving = self.ctx.saving()
         super().__init__(
             [
-                w.HTML(f"<h3>{escape(msg(lang, 'record.title'))}</h3>"),
+                w.HTML(str(live.heading(msg(lang, "record.title")))),
                 w.HBox([self.export_button, self.upload]),
                 self.status,
                 self.output,
@@ -100,16 +91,18 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
             return None
         text = record_json(record)
         stem = f"coursekit-record-{course.id}-{learner}-{dt.date.today().isoformat()}"
-        self.status.value = escape(msg(lang, "record.ready", time=clock_time(now())))
-        if note:
-            self.status.value += f"<br>{escape(note)}"
-        self.output.value = (
-            _link(text, "application/json", f"{stem}.json", msg(lang, "record.json"))
-            + "<br>"
-            + _link(
-                record_page(course, record), "text/html", f"{stem}.html", msg(lang, "record.html")
-            )
+        self.status.value = str(
+            live.lines([msg(lang, "record.ready", time=clock_time(now())), note or ""])
         )
+        links = [
+            (f"{stem}.json", live.data_url(text, "application/json"), msg(lang, "record.json")),
+            (
+                f"{stem}.html",
+                live.data_url(record_page(course, record), "text/html"),
+                msg(lang, "record.html"),
+            ),
+        ]
+        self.output.value = str(live.downloads(links))
         return text
 
     def _record(self, learner: str) -> tuple[dict[str, Any], str]:
@@ -180,4 +173,4 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
     def static_html(self, variant: Variant) -> str:
         if variant != "handout":
             return ""
-        return f'<p class="ck-record">{escape(msg(self.ctx.lang, "record.static"))}</p>'
+        return str(live.para(msg(self.ctx.lang, "record.static"), "ck-record"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from html import escape
 
 import ipywidgets as w
 
 from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
-from coursekit.html.fragments import Variant, emphasis_html, reflection_html
+from coursekit.html import live
+from coursekit.html.fragments import Variant, reflection_html
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.model import Reflection as ReflectionPrompt
@@ -107,13 +107,12 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         self.autosave = Debouncer(autosave_seconds, self.save)
         lang = self.ctx.lang
 
-        head = (
-            f"<h4>{escape(msg(lang, 'reflection.title'))}</h4>"
-            f'<p class="ck-prompt">{emphasis_html(reflection.prompt)}</p>'
-            f'<p class="ck-guidance">'
-            f"{escape(msg(lang, 'reflection.guidance', guidance=reflection.guidance))}</p>"
+        head = live.reflection_head(
+            msg(lang, "reflection.title"),
+            reflection.prompt,
+            msg(lang, "reflection.guidance", guidance=reflection.guidance),
         )
-        self.prompt = w.HTML(head)
+        self.prompt = w.HTML(str(head))
         self.text = w.Textarea(
             description=msg(lang, "reflection.answer"),
             placeholder=msg(lang, "reflection.placeholder"),
