@@ -7,8 +7,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 import coursekit
 
 PACKAGE = Path(coursekit.__file__).parent
@@ -53,11 +51,6 @@ def test_the_check_finds_html_built_by_hand() -> None:
     assert html_built_by_hand('x = rf"(?P<kind>tmp|old)-{pid}"') == []
 
 
-@pytest.mark.xfail(
-    reason="issue 12, not done yet: static.py, text.py, dashboard.py, render.py's appendix, "
-    "publish.py's generator marker and the widgets still build HTML by hand",
-    strict=True,
-)
 def test_no_module_outside_the_presentation_package_builds_html_by_hand() -> None:
     found = {
         str(path.relative_to(PACKAGE)): lines

@@ -424,3 +424,28 @@ def test_export_out_names_the_json_not_the_page(tmp_path: Path, one_learner: Pat
     assert result.exit_code == 2
     assert f"error: {out}: --out names the JSON file" in result.stderr
     assert not out.exists()
+
+
+def test_a_record_page_is_recognised_by_its_generator_tag_in_any_language(tmp_path: Path) -> None:
+    from coursefactory import write_course
+    from coursekit.content import load_course
+    from coursekit.html.site import index_html
+    from coursekit.records import _is_record_page
+
+    english = load_course(write_course(tmp_path / "en", lang="en"))
+    record = {
+        "learner": "Ann",
+        "course": {"title": english.title, "version": english.version},
+        "last_activity": None,
+        "modules": [],
+        "checksum": "0" * 64,
+    }
+    page = tmp_path / "ann.html"
+    page.write_text(record_page(english, record), "utf-8")
+    assert "学习记录" not in page.read_text("utf-8")
+    assert _is_record_page(page)
+    # another coursekit page, and a page that only mentions the words, are not record pages
+    page.write_text(index_html(english), "utf-8")
+    assert not _is_record_page(page)
+    page.write_text("<!DOCTYPE html><title>学习记录 · x</title><p><small>校验码 1</small>", "utf-8")
+    assert not _is_record_page(page)

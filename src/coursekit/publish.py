@@ -178,12 +178,11 @@ def _old_site(out: Path, work_dir: Path) -> tuple[dict[str, str], dict[str, str]
     the list of its pages that publish kept in ``build/`` is gone or names another
     folder: then nothing says which files are coursekit's.
     """
-    from coursekit.html.site import GENERATOR
+    from coursekit.html.site import GENERATOR_META as marker
 
     index = out / "index.html"
     if (out / MANIFEST).exists() or not index.is_file() or index.is_symlink():
         return None
-    marker = f'<meta name="generator" content="{GENERATOR}">'
     try:
         with index.open(encoding="utf-8", errors="replace") as f:
             if marker not in f.read(64 * 1024):

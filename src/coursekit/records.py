@@ -42,6 +42,7 @@ from coursekit.atomic import write_atomic
 from coursekit.errors import RecordInvalid
 from coursekit.grading import grade
 from coursekit.html import record_page
+from coursekit.html.study import RECORD_PAGE_MARKS
 from coursekit.intake import MAX_BYTES, read_regular, without_bom
 from coursekit.model import Course
 from coursekit.store import Attempt, LearnerDump, LearnerStore, Read, RestoreCounts, SavedReflection
@@ -428,11 +429,7 @@ def _is_record_page(path: Path) -> bool:
         text = read_regular(path, 4 * MAX_BYTES).decode("utf-8")
     except (RecordInvalid, UnicodeDecodeError):
         return False
-    return (
-        text.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
-        and "<title>学习记录 · " in text
-        and "<p><small>校验码 " in text
-    )
+    return text.startswith("<!DOCTYPE html>") and all(m in text for m in RECORD_PAGE_MARKS)
 
 
 def check_export_target(out: Path, store: str | None) -> Path:

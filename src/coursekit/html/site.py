@@ -26,6 +26,7 @@ from coursekit.model import Course, Module
 
 __all__ = [
     "GENERATOR",
+    "GENERATOR_META",
     "VARIANTS",
     "Link",
     "NavContext",
@@ -40,6 +41,8 @@ __all__ = [
 # The variants as plain names, for callers that key pages by ``str``; defined in variants.py.
 VARIANTS: tuple[str, ...] = variants.VARIANTS
 GENERATOR = "coursekit"
+# The tag layout.html.j2 writes into every page of the site's own: it marks them as coursekit's.
+GENERATOR_META = f'<meta name="generator" content="{GENERATOR}">'
 
 
 def page_path(variant: str, module_id: str) -> str:

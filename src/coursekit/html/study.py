@@ -14,6 +14,7 @@ from coursekit.answers import Answer
 from coursekit.cells import frame_rows
 from coursekit.grading import grade
 from coursekit.html.env import render
+from coursekit.html.site import GENERATOR_META
 from coursekit.messages import msg
 from coursekit.model import Course
 
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
 
     from coursekit.report import Report
 
-__all__ = ["given_answer_text", "record_page", "report_page"]
+__all__ = ["RECORD_PAGE_MARKS", "given_answer_text", "record_page", "report_page"]
+
+# What only a page record_page wrote holds, in any language: the generator tag, the body class.
+RECORD_PAGE_MARKS = (GENERATOR_META, '<body class="ck-page ck-record">')
 
 
 def given_answer_text(answer: Answer, lang: str = "zh") -> str:
