@@ -268,3 +268,21 @@ def test_identical_attempts_survive_a_restore(store: SQLiteStore) -> None:
     assert fresh.restore(store.dump("张三")).attempts == 0
     assert fresh.dump("张三") == store.dump("张三")
     fresh.close()
+
+
+def test_restore_keeps_the_order_of_attempts_made_in_the_same_instant() -> None:
+    from coursekit.store import LearnerDump
+
+    at = "2020-02-05T08:00:00.000000+00:00"
+    source = SQLiteStore(memory=True)
+    for answer in ["", "", False, ""]:
+        source.add_attempt("甲", "c", "m", "q", answer, False, at=at)
+    dump = source.dump("甲", "c")
+    target = SQLiteStore(memory=True)
+    target.restore(LearnerDump("甲", (), dump.attempts[:1], ()))  # one of them is there already
+    target.restore(dump)
+    assert [a.answer for a in target.attempts("甲")] == ["", "", False, ""]
+    target.restore(dump)  # again: nothing added
+    assert len(target.attempts("甲")) == 4
+    source.close()
+    target.close()

@@ -21,7 +21,6 @@ import sqlite3
 import stat
 import threading
 import urllib.parse
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -385,8 +384,9 @@ class SQLiteStore:
                     )
                     reads += 1
             # An attempt is added as often as the dump holds it more often than the store:
-            # restoring twice adds nothing, and identical attempts both survive.
-            wanted: Counter[tuple[str, str, str, str, str, str, int]] = Counter()
+            # restoring twice adds nothing, and identical attempts both survive. New rows go
+            # in in the dump's order, so attempts made in the same instant keep their order.
+            present: dict[tuple[str, str, str, str, str, str, int], int] = {}
             for a in dump.attempts:
                 row = (
                     a.learner,
@@ -397,21 +397,22 @@ class SQLiteStore:
                     _answer_json(a.answer),
                     int(a.correct),
                 )
-                wanted[row] += 1
-            for row, times in wanted.items():
-                (present,) = c.execute(
-                    "SELECT count(*) FROM attempts WHERE learner = ? AND course_id = ?"
-                    " AND module = ? AND checkpoint_id = ? AND at = ? AND answer = ?"
-                    " AND correct = ?",
-                    row,
-                ).fetchone()
-                for _ in range(times - present):
-                    c.execute(
-                        "INSERT INTO attempts (learner, course_id, module, checkpoint_id, at,"
-                        " answer, correct) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                if row not in present:
+                    (present[row],) = c.execute(
+                        "SELECT count(*) FROM attempts WHERE learner = ? AND course_id = ?"
+                        " AND module = ? AND checkpoint_id = ? AND at = ? AND answer = ?"
+                        " AND correct = ?",
                         row,
-                    )
-                    attempts += 1
+                    ).fetchone()
+                if present[row] > 0:
+                    present[row] -= 1  # this one is in the store already
+                    continue
+                c.execute(
+                    "INSERT INTO attempts (learner, course_id, module, checkpoint_id, at,"
+                    " answer, correct) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                attempts += 1
             for s in dump.reflections:
                 reflections += self._upsert_reflection(c, s, only_if_later=True)
         return RestoreCounts(reads, attempts, reflections)
