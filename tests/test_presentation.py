@@ -109,3 +109,34 @@ def test_an_english_course_gets_english_pages(tmp_path: Path) -> None:
     )
     assert placeholder.title.get_text().endswith("· Worksheet")
     assert placeholder.find("nav")["aria-label"] == "Pages"
+
+
+def test_an_english_course_gets_an_english_dashboard_and_handout_fragments(
+    tmp_path: Path,
+) -> None:
+    from bs4 import BeautifulSoup
+
+    from coursefactory import write_course
+    from coursekit.content import load_course
+    from coursekit.dashboard import Dashboard
+    from coursekit.html.fragments import checkpoint_html
+
+    course = load_course(write_course(tmp_path, lang="en"))
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "broken.json").write_text("{", encoding="utf-8")
+    board = Dashboard(course, tmp_path / "records", lang=course.meta.lang)
+    text = BeautifulSoup(board._repr_mimebundle_()["text/html"], "html.parser").get_text(" ")
+    assert "0 records used, 1 skipped." in text
+    assert "Skipped " in text and "Reading" in text
+    for chinese_ui in ("刷新", "学习记录文件夹", "跳过", "阅读完成情况", "读完人数"):
+        assert chinese_ui not in text
+    module, question = course.all_checkpoints()[0]
+    handout = BeautifulSoup(
+        checkpoint_html(course, module, question, "handout", "en"), "html.parser"
+    )
+    trainer = BeautifulSoup(
+        checkpoint_html(course, module, question, "trainer", "en"), "html.parser"
+    )
+    assert handout.find("details").summary.get_text(strip=True) == "Check your answer"
+    assert "Answer: True" in trainer.get_text(" ") and "Explanation:" in trainer.get_text(" ")
+    assert "自查" not in handout.get_text() and "答案" not in trainer.get_text()
