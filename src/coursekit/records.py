@@ -77,6 +77,7 @@ class _Frozen(BaseModel):
 
 _STAMP_PATTERN = r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$"
 _STAMP = re.compile(_STAMP_PATTERN)
+_STAMP_SHAPE = "expected a time such as 2020-02-05T08:00:00+00:00"
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -87,7 +88,7 @@ def parse_time(value: str) -> dt.datetime:
     """
     found = _STAMP.match(value)
     if found is None:
-        raise ValueError("expected a time such as 2020-02-05T08:00:00+00:00")
+        raise ValueError(_STAMP_SHAPE)
     try:
         if sys.version_info >= (3, 11):
             return dt.datetime.fromisoformat(value)
@@ -376,8 +377,8 @@ def _reason(exc: ValidationError) -> str:
             f"(this coursekit reads version {SCHEMA_VERSION})"
         )
     where = ".".join(str(p) for p in first["loc"])
-    if first["type"] == "string_pattern_mismatch" and where.endswith(("at", "activity")):
-        return f"field {where}: expected a time such as 2020-02-05T08:00:00+00:00"
+    if first.get("ctx", {}).get("pattern") == _STAMP_PATTERN:
+        return f"field {where}: {_STAMP_SHAPE}"
     return f"field {where}: {first['msg']}"
 
 
