@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coursekit.errors import Problem
 from coursekit.hashing import hash_files
@@ -27,18 +27,22 @@ __all__ = [
     "Course",
     "CourseMeta",
     "Evidence",
+    "GeneralKnowledge",
     "Exercises",
     "Glossary",
     "GlossaryTerm",
+    "LintPolicy",
     "Module",
     "ModuleExtras",
     "ModuleMeta",
+    "OptionFeedback",
     "Paragraph",
     "Reflection",
     "Requirement",
     "Section",
     "StudyFormat",
     "TrainerNotes",
+    "Untested",
 ]
 
 Slug = Annotated[
@@ -66,14 +70,35 @@ class Category(_Source):
     name: Text
 
 
+#: Front-matter fields evidence may cite when what it quotes is not in a paragraph:
+#: a document's date line, for instance, is kept as ``published``.
+MetaField = Literal["published", "title", "source", "issuer", "byline"]
+
+
 class Evidence(_Source):
-    """Where an answer stands: a module, a paragraph number and a verbatim quote."""
+    """Where an answer stands: a module, a paragraph number and a verbatim quote.
+
+    A fact that is in a module's front matter rather than its text (the date a
+    notice was signed) cites the field instead of a paragraph: ``meta: published``.
+    """
 
     module: Slug
-    paragraph: int = Field(ge=1)
+    paragraph: int | None = Field(None, ge=1, description="the paragraph quoted")
+    meta: MetaField | None = Field(
+        None, description="or the front-matter field quoted, e.g. published"
+    )
     quote: Text
 
-    def place(self, label: str) -> str:
+    @model_validator(mode="after")
+    def _paragraph_or_meta(self) -> Evidence:
+        if (self.paragraph is None) == (self.meta is None):
+            raise ValueError("cite either a paragraph or a front-matter field (meta), not both")
+        return self
+
+    def place(self, label: str, field_label: str = "") -> str:
+        """``附件二 ¶5``, or ``附件六 · 发布时间`` for a front-matter field."""
+        if self.paragraph is None:
+            return f"{label} · {field_label or self.meta}"
         return f"{label} ¶{self.paragraph}"
 
 
@@ -94,6 +119,39 @@ class Requirement(_Source):
     evidence: Evidence
 
 
+class LintPolicy(_Source):
+    """Thresholds of the question-bank lint that ``coursekit validate`` runs."""
+
+    errors: bool = Field(False, description="report lint findings as errors, not warnings")
+    near_duplicate: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="character-bigram similarity (Jaccard, prompt + answer) at which two "
+        "questions are near-duplicates",
+    )
+    true_min: float = Field(0.35, ge=0, le=1, description="least share of true/false items keyed 对")
+    true_max: float = Field(0.65, ge=0, le=1, description="largest share keyed 对")
+    key_share_max: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="largest share of one key position among items shown in authored order",
+    )
+    key_min_items: int = Field(
+        4, ge=1, description="items of a type before key-position balance is judged"
+    )
+    leak_min_chars: int = Field(
+        4, ge=1, description="shortest answer whose appearance elsewhere counts as a leak"
+    )
+    glossary_overlap: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="least share of a definition's character bigrams found in its evidence",
+    )
+
+
 class Policy(_Source):
     """Minimum content a course must carry; ``validate`` enforces it."""
 
@@ -105,6 +163,12 @@ class Policy(_Source):
         0, ge=0, description="distinct question types each module must mix"
     )
     trainer_notes: bool = Field(False, description="every module needs trainer notes")
+    shuffle: bool = Field(
+        True,
+        description="show options and ordering items shuffled per learner (per question "
+        "in handouts); a question may turn it off",
+    )
+    lint: LintPolicy = LintPolicy()
 
 
 class CourseMeta(_Source):
@@ -157,16 +221,41 @@ class _Question(_Source):
         return [value] if isinstance(value, dict) else value
 
 
-class SingleChoice(_Question):
+class OptionFeedback(_Source):
+    """Why one wrong answer is wrong: the misreading it reveals."""
+
+    option: Text = Field(description="a wrong option, or (fill-in) a wrong answer as typed")
+    explanation: Text
+
+
+class _Options(_Question):
+    """A question whose options are shown shuffled unless the author says otherwise."""
+
+    shuffle: bool | None = Field(
+        None, description="shuffle the options; the course policy decides when unset"
+    )
+    pinned: list[Text] = Field(
+        default_factory=list,
+        description="options that keep their listed place, e.g. 以上都不对 last",
+    )
+
+
+class SingleChoice(_Options):
     type: Literal["single"]
     options: list[Text] = Field(min_length=2, max_length=8)
     answer: Text
+    feedback: list[OptionFeedback] = Field(
+        default_factory=list, description="why a wrong option is wrong, shown after it is chosen"
+    )
 
 
-class MultipleChoice(_Question):
+class MultipleChoice(_Options):
     type: Literal["multiple"]
     options: list[Text] = Field(min_length=2, max_length=8)
     answer: list[Text] = Field(min_length=1)
+    feedback: list[OptionFeedback] = Field(
+        default_factory=list, description="why a wrong option is wrong, shown after it is ticked"
+    )
 
 
 class TrueFalse(_Question):
@@ -179,6 +268,9 @@ class FillBlank(_Question):
 
     type: Literal["fill"]
     answer: list[Text] = Field(min_length=1)
+    feedback: list[OptionFeedback] = Field(
+        default_factory=list, description="why a likely wrong answer is wrong"
+    )
 
     @field_validator("answer", mode="before")
     @classmethod
@@ -198,8 +290,11 @@ class MatchPair(_Source):
     answer: Text
 
 
-class Matching(_Question):
-    """Assign each item to one of ``options`` (e.g. an attachment to a category)."""
+class Matching(_Options):
+    """Assign each item to one of ``options`` (e.g. an attachment to a category).
+
+    Learners see the items and the options each in a shuffled order.
+    """
 
     type: Literal["match"]
     options: list[Text] = Field(min_length=2)
@@ -227,21 +322,54 @@ class TrainerNotes(_Source):
     misreadings: list[Text] = Field(default_factory=list)
 
 
+class Untested(_Source):
+    """A paragraph no checkpoint needs to cite, and why (an address line, a lead that a
+    later paragraph repeats); the bank lint does not list it as untested."""
+
+    paragraph: int = Field(ge=1)
+    reason: Text
+
+
 class ModuleExtras(_Source):
     """``modules/<id>.yaml``: what sits beside a module's text."""
 
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     reflections: list[Reflection] = Field(default_factory=list)
     trainer_notes: TrainerNotes | None = None
+    untested: list[Untested] = Field(
+        default_factory=list, description="paragraphs left untested on purpose, with the reason"
+    )
 
 
 # --- glossary.yaml, exercises.yaml ------------------------------------------------------
 
 
+class GeneralKnowledge(_Source):
+    """What a glossary entry says beyond the packet, marked as such and sourced."""
+
+    text: Text
+    source: Text = Field(
+        description="a published source a trainer can check: title, edition, section"
+    )
+
+
 class GlossaryTerm(_Source):
+    """A term as the packet uses it: ``definition`` says only what ``evidence`` quotes."""
+
     term: Text
-    definition: Text
+    definition: Text = Field(description="what the packet says, grounded in the evidence")
     aliases: list[Text] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="where the packet says it (module, ¶, quote)"
+    )
+    general: GeneralKnowledge | None = Field(
+        None, description="anything beyond the packet, shown as general knowledge"
+    )
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, dict) else value
 
     @property
     def forms(self) -> list[str]:

@@ -42,9 +42,15 @@ def split_emphasis(text: str) -> list[tuple[str, bool]]:
     return [(part, bool(i % 2)) for i, part in enumerate(_EMPHASIS.split(text)) if part]
 
 
+#: Quotation marks and book-title marks, which learners type in any form (“”, "", 「」,
+#: 『』, ‘’, '', 《》); an answer is the same with or without them.
+_QUOTES = dict.fromkeys(map(ord, "\"'“”‘’「」『』〝〞＂＇《》〈〉"))
+
+
 def fold(text: str) -> str:
-    """Fold an answer for comparison: NFKC, no white space, lower case, no end punctuation."""
-    folded = unicodedata.normalize("NFKC", text)
+    """Fold an answer for comparison: NFKC, no white space, no quotation marks, lower case,
+    no end punctuation."""
+    folded = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     folded = "".join(ch for ch in folded if not ch.isspace())
     return folded.strip("。.，,；;！!").casefold()
 

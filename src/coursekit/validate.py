@@ -8,6 +8,7 @@ success, warnings included.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Iterable
@@ -22,11 +23,12 @@ from coursekit.model import (
     Evidence,
     FillBlank,
     Matching,
+    Module,
     MultipleChoice,
     Ordering,
     SingleChoice,
 )
-from coursekit.text import plain, reading_minutes
+from coursekit.text import fold, plain, reading_minutes
 
 __all__ = ["NOTES", "cross_check", "outline", "survey"]
 
@@ -118,6 +120,16 @@ def _evidence_problem(
             f"cites module {ev.module!r}, which the course does not have",
         )
     module = course.module(ev.module)
+    if ev.meta is not None:
+        if plain(ev.quote) not in meta_texts(module, ev.meta):
+            return _problem(
+                doc,
+                path,
+                (*loc, "quote"),
+                f"quote not found in {module.label}'s {ev.meta}: {plain(ev.quote)[:40]!r} "
+                f"(it reads {' or '.join(repr(t) for t in meta_texts(module, ev.meta)) or 'nothing'})",
+            )
+        return None
     numbers = [p.number for p in module.paragraphs]
     if ev.paragraph not in numbers:
         return _problem(
@@ -127,7 +139,7 @@ def _evidence_problem(
             f"cites {module.label} ¶{ev.paragraph}, but {ev.module} has "
             f"paragraphs 1 to {len(numbers)}",
         )
-    if plain(ev.quote) not in module.paragraph(ev.paragraph).plain:
+    if ev.paragraph is None or plain(ev.quote) not in module.paragraph(ev.paragraph).plain:
         return _problem(
             doc,
             path,
@@ -135,6 +147,16 @@ def _evidence_problem(
             f"quote not found verbatim in {module.label} ¶{ev.paragraph}: {plain(ev.quote)[:40]!r}",
         )
     return None
+
+
+def meta_texts(module: Module, name: str) -> list[str]:
+    """A front-matter field as the packet may print it: a date as ``2020年1月23日`` too."""
+    value = getattr(module.meta, name, None)
+    if value is None:
+        return []
+    if isinstance(value, dt.date):
+        return [value.isoformat(), f"{value.year}年{value.month}月{value.day}日"]
+    return [str(value)]
 
 
 def _module_problems(course: Course, sources: Sources) -> list[Problem]:
@@ -223,6 +245,12 @@ def _glossary_problems(course: Course, sources: Sources, partial: bool) -> list[
                     sources.glossary, gpath, loc, f"term {term.term!r} does not occur in any module"
                 )
             )
+        for j, ev in enumerate(term.evidence):
+            problem = _evidence_problem(
+                course, sources.glossary, gpath, ("terms", i, "evidence", j), ev, partial
+            )
+            if problem is not None:
+                problems.append(problem)
     return problems
 
 
@@ -251,6 +279,31 @@ def _question_problems(q: Checkpoint) -> list[tuple[str, tuple[str | int, ...]]]
             out.append(("lists the same item twice", ("answer",)))
     if isinstance(q, FillBlank) and "__" not in q.prompt:
         out.append(("a fill-in question marks its blank with ____", ("prompt",)))
+    if isinstance(q, (SingleChoice, MultipleChoice, Matching)):
+        for i, pin in enumerate(q.pinned):
+            if pin not in q.options:
+                out.append((f"pins {pin!r}, which is not among the options", ("pinned", i)))
+    return out + _feedback_problems(q)
+
+
+def _feedback_problems(q: Checkpoint) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Feedback explains a wrong answer: an option that is not keyed, or a fill-in that is
+    not accepted."""
+    out: list[tuple[str, tuple[str | int, ...]]] = []
+    if not isinstance(q, (SingleChoice, MultipleChoice, FillBlank)):
+        return out
+    keyed = [q.answer] if isinstance(q, SingleChoice) else list(q.answer)
+    for i, fb in enumerate(q.feedback):
+        loc = ("feedback", i, "option")
+        if isinstance(q, FillBlank):
+            if fold(fb.option) in {fold(a) for a in keyed}:
+                out.append((f"explains {fb.option!r} as wrong, but it is an accepted answer", loc))
+        elif fb.option not in q.options:
+            out.append((f"explains {fb.option!r}, which is not among the options", loc))
+        elif fb.option in keyed:
+            out.append((f"explains {fb.option!r} as wrong, but it is keyed as right", loc))
+    for dup in _duplicates(fb.option for fb in q.feedback):
+        out.append((f"explains {dup!r} twice", ("feedback",)))
     return out
 
 
