@@ -79,6 +79,7 @@ def _a1_extras(hostile: bool, reveal_after: int | None, min_chars: int) -> dict[
         "answer": "党中央",
         "explanation": "第一段写明党中央高度重视。",
         "evidence": _ev("a1", 1, "党中央高度重视"),
+        "feedback": [{"option": "国务院", "explanation": "第一段说的是党中央，国务院在第二段。"}],
     }
     if hostile:
         single["options"].append(HOSTILE[1])
@@ -118,7 +119,7 @@ def _a1_extras(hostile: bool, reveal_after: int | None, min_chars: int) -> dict[
             {
                 "id": "q-truefalse",
                 "type": "truefalse",
-                "prompt": "通知要求党员集中学习。",
+                "prompt": "判断：各支部要在2月5日集中开会。",
                 "answer": False,
                 "explanation": "通知要求的是分散个人自学。",
                 "evidence": _ev("a1", 4, "要求党员分散个人自学"),
@@ -257,6 +258,7 @@ def write_course(
                 }
             ],
             "reflections": [],
+            "untested": [{"paragraph": 3, "reason": "对各级党组织的一般要求"}],
         },
     )
     _write_yaml(
@@ -301,15 +303,25 @@ def write_course(
     )
     _write_yaml(modules / "a1.yaml", _a1_extras(hostile, reveal_after, min_chars))
 
-    definition = "中国共产党中央委员会。"
+    definition = "附件一写明，疫情发生后“党中央高度重视”。"
     if hostile:
         definition += HOSTILE[1]
     _write_yaml(
         root / "glossary.yaml",
         {
             "terms": [
-                {"term": "党中央", "definition": definition},
-                {"term": "离汉通道", "definition": "离开武汉的交通通道。", "aliases": ["离汉"]},
+                {
+                    "term": "党中央",
+                    "definition": definition,
+                    "evidence": _ev("a1", 1, "新冠肺炎疫情发生后，党中央高度重视"),
+                    "general": {"text": "中国共产党中央委员会。", "source": "《中国共产党章程》"},
+                },
+                {
+                    "term": "离汉通道",
+                    "definition": "1月23日，“武汉市关闭离汉通道”。",
+                    "aliases": ["离汉"],
+                    "evidence": _ev("a1", 3, "1月23日，武汉市关闭离汉通道"),
+                },
             ]
         },
     )

@@ -253,7 +253,7 @@ def test_defect4_a_resealed_record_claiming_every_answer_right_is_graded_from_th
     completion = list(
         csv.DictReader((tmp_path / "report" / "completion.csv").open("r", encoding="utf-8-sig"))
     )
-    assert sum(int(r["answered"]) for r in completion) == len(QUESTIONS) == 85
+    assert sum(int(r["answered"]) for r in completion) == len(QUESTIONS) > 50
     assert sum(int(r["correct"]) for r in completion) == 0
     checkpoints = list(
         csv.DictReader((tmp_path / "report" / "checkpoints.csv").open("r", encoding="utf-8-sig"))

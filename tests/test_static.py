@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -62,7 +63,10 @@ def test_reader_header_card_states_reading_time_and_rate(course: Course) -> None
 def test_reader_marks_glossary_terms_and_lists_them(course: Course) -> None:
     doc = soup(reader_html(course, "a1"))
     marked = {a.get_text(): a["title"] for a in doc.select("abbr.ck-term")}
-    assert marked == {"党中央": "中国共产党中央委员会。", "离汉通道": "离开武汉的交通通道。"}
+    assert marked == {
+        "党中央": "附件一写明，疫情发生后“党中央高度重视”。",
+        "离汉通道": "1月23日，“武汉市关闭离汉通道”。",
+    }
     terms = [d.get_text() for d in doc.select(".ck-glossary dfn")]
     assert terms == ["党中央", "离汉通道"]
     assert soup(reader_html(course, "overview")).select(".ck-glossary") == []
@@ -76,19 +80,53 @@ def checkpoint(course: Course, qid: str, variant: str = "handout", lang: str = "
     return section
 
 
+def _shown(q: Any) -> dict[str, str]:
+    """The options a printed checkpoint shows: text → letter."""
+    shown = {}
+    for li in q.select("ol.ck-options li"):
+        letter = li.select_one(".ck-letter").get_text().rstrip(".")
+        shown[li.get_text(" ", strip=True).removeprefix(f"{letter}. ")] = letter
+    return shown
+
+
 def test_handout_hides_answer_explanation_and_evidence_in_a_self_check(course: Course) -> None:
     q = checkpoint(course, "q-single")
     assert q.select_one(".ck-qtitle").get_text() == "第 1 题 · 单选题"
-    assert [li.get_text(" ", strip=True) for li in q.select(".ck-options li")] == [
-        "A. 党中央",
-        "B. 市委组织部",
-        "C. 国务院",
-    ]
+    shown = _shown(q)
+    assert sorted(shown) == sorted(["党中央", "市委组织部", "国务院"])
+    assert sorted(shown.values()) == ["A", "B", "C"]
     check = q.select_one("details.ck-selfcheck")
     assert check.select_one("summary").get_text() == "自查答案"
-    assert check.select_one(".ck-answer").get_text() == "答案：党中央"
+    # the key names the letter the page shows the right option with, then spells it out
+    letter = shown["党中央"]
+    assert check.select_one(".ck-answer").get_text() == f"答案：{letter}"
+    assert [li.get_text() for li in check.select(".ck-key-lines li")] == [f"{letter}. 党中央"]
     assert check.select_one(".ck-explanation").get_text() == "解析：第一段写明党中央高度重视。"
     assert check.select_one(".ck-evidence").get_text() == "见附件一 ¶1：“党中央高度重视”"
+
+
+def test_printed_pages_show_one_fixed_order_and_the_key_agrees_in_every_variant(
+    course: Course,
+) -> None:
+    """A worksheet handed out and the trainer's key read together: the same letters."""
+    for module_id, question in course.all_checkpoints():
+        pages = {v: soup(checkpoint_html(course, module_id, question, v)) for v in VARIANTS}
+        orders = {v: list(_shown(page)) for v, page in pages.items()}
+        assert orders["handout"] == orders["worksheet"] == orders["trainer"], question.id
+    key = soup(answer_key_html(course, "a1"))
+    sheet = soup(checkpoint_html(course, "a1", _question(course, "q-multiple"), "worksheet"))
+    shown = _shown(sheet)
+    right = ["戴口罩", "勤洗手", "常通风"]
+    letters = sorted(shown[o] for o in right)
+    entry = key.select_one("#ck-key-q-multiple")
+    assert entry.select_one(".ck-answer").get_text() == "答案：" + "、".join(letters)
+    assert sorted(li.get_text() for li in entry.select(".ck-key-lines li")) == sorted(
+        f"{shown[o]}. {o}" for o in right
+    )
+
+
+def _question(course: Course, qid: str) -> Any:
+    return next(q for _, q in course.all_checkpoints() if q.id == qid)
 
 
 def test_worksheet_has_answer_lines_and_no_answer(course: Course) -> None:
@@ -101,7 +139,9 @@ def test_worksheet_has_answer_lines_and_no_answer(course: Course) -> None:
 def test_trainer_shows_the_solution_openly(course: Course) -> None:
     q = checkpoint(course, "q-multiple", "trainer")
     assert q.select("details") == []
-    assert q.select_one(".ck-solution .ck-answer").get_text() == "答案：戴口罩、勤洗手、常通风"
+    shown = _shown(q)
+    letters = "、".join(sorted(shown[o] for o in ["戴口罩", "勤洗手", "常通风"]))
+    assert q.select_one(".ck-solution .ck-answer").get_text() == f"答案：{letters}"
     assert q.select_one(".ck-evidence").get_text() == "见附件一 ¶5：“戴口罩、勤洗手、常通风”"
 
 
@@ -110,12 +150,50 @@ def test_trainer_shows_the_solution_openly(course: Course) -> None:
     [
         ("q-truefalse", "答案：错误"),
         ("q-fill", "答案：分散个人自学 （也可写作：分散自学）"),
-        ("q-order", "答案：国务院常务会议部署防控工作 → 武汉市关闭离汉通道 → 市委组织部印发通知"),
-        ("q-match", "答案：戴口罩 → 防护措施；分散个人自学 → 学习要求"),
     ],
 )
 def test_every_question_type_states_its_answer(course: Course, qid: str, answer: str) -> None:
     assert checkpoint(course, qid).select_one(".ck-answer").get_text() == answer
+
+
+def test_an_ordering_key_names_the_printed_letters_then_the_items_in_order(
+    course: Course,
+) -> None:
+    q = checkpoint(course, "q-order")
+    shown = {
+        li.get_text(" ", strip=True)[3:]: li.select_one(".ck-letter").get_text().rstrip(".")
+        for li in q.select("ol.ck-order li")
+    }
+    right = ["国务院常务会议部署防控工作", "武汉市关闭离汉通道", "市委组织部印发通知"]
+    assert sorted(shown) == sorted(right) and list(shown) != right
+    assert q.select_one(".ck-hint").get_text() == "按正确的顺序写出各项的字母。"
+    assert q.select_one(".ck-answer").get_text() == "答案：" + " → ".join(shown[i] for i in right)
+    assert [li.get_text() for li in q.select(".ck-key-lines li")] == [
+        f"{n}. {item}" for n, item in enumerate(right, start=1)
+    ]
+
+
+def test_a_matching_key_pairs_item_numbers_with_option_letters(course: Course) -> None:
+    q = checkpoint(course, "q-match")
+    options = _shown_match_options(q)
+    items = [li.get_text(" ", strip=True) for li in q.select(".ck-match-items li")]
+    assert sorted(items) == sorted(
+        ["1. 戴口罩 → ＿＿＿＿", "2. 分散个人自学 → ＿＿＿＿"]
+    ) or sorted(items) == sorted(["1. 分散个人自学 → ＿＿＿＿", "2. 戴口罩 → ＿＿＿＿"])
+    number = {i.split(" ")[1]: i.split(".")[0] for i in items}
+    pairs = sorted(
+        [(number["戴口罩"], options["防护措施"]), (number["分散个人自学"], options["学习要求"])]
+    )
+    assert q.select_one(".ck-answer").get_text() == "答案：" + "、".join(
+        f"{n}–{L}" for n, L in pairs
+    )
+
+
+def _shown_match_options(q: Any) -> dict[str, str]:
+    return {
+        li.get_text(" ", strip=True)[3:]: li.select_one(".ck-letter").get_text().rstrip(".")
+        for li in q.select("ol.ck-match-options li")
+    }
 
 
 def test_question_types_show_their_options(course: Course) -> None:
@@ -125,18 +203,9 @@ def test_question_types_show_their_options(course: Course) -> None:
     ]
     fill = checkpoint(course, "q-fill")
     assert fill.select_one(".ck-prompt").get_text() == "通知要求党员＿＿＿＿。"
-    order = [li.get_text() for li in checkpoint(course, "q-order").select("ul.ck-order li")]
-    right = ["国务院常务会议部署防控工作", "武汉市关闭离汉通道", "市委组织部印发通知"]
-    assert sorted(order) == sorted(right) and order != right
     match = checkpoint(course, "q-match")
-    assert [li.get_text() for li in match.select(".ck-match-options li")] == [
-        "防护措施",
-        "学习要求",
-    ]
-    assert [li.get_text() for li in match.select(".ck-match-items li")] == [
-        "戴口罩 → ＿＿＿＿",
-        "分散个人自学 → ＿＿＿＿",
-    ]
+    assert sorted(_shown_match_options(match)) == ["学习要求", "防护措施"]
+    assert match.select_one(".ck-hint").get_text() == "在每一项后写出对应类别的字母。"
 
 
 def test_english_renderings_use_the_english_catalogue(course: Course) -> None:
@@ -157,7 +226,9 @@ def test_answer_key_lists_the_notice_module_with_the_course_exercises(course: Co
     items = doc.select("ol > li")
     assert [li["id"] for li in items] == ["ck-key-q-notice-tf", "ck-key-q-ex-match"]
     assert items[1].select_one(".ck-qtitle").get_text() == "第 2 题 · 匹配题"
-    assert items[1].select_one(".ck-answer").get_text() == "答案：附件一 → 政策文件；通知 → 通知"
+    lines = [li.get_text() for li in items[1].select(".ck-key-lines li")]
+    assert sorted(line.split(". ", 1)[1].split(" → ")[0] for line in lines) == ["通知", "附件一"]
+    assert all(" → " in line for line in lines)
 
 
 def test_reflection_has_prompt_guidance_minimum_and_ruled_area(course: Course) -> None:

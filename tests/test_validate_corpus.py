@@ -527,6 +527,110 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
             "modules/m1.yaml:19: [reflections[0].id] reflection id 'm1-r1' is used more than once",
             "modules/m1.yaml:23: [reflections[1].id] reflection id 'm1-r1' is used more than once",
         ],
+    ),  # -- evidence that cites front matter, pinned options, feedback, untested paragraphs
+    (
+        "front-matter-evidence-not-in-the-field",
+        edit(
+            "modules/m1.yaml",
+            "      module: m1\n      paragraph: 1\n      quote: 1月25日，会议决定成立领导小组",
+            "      module: m1\n      meta: published\n      quote: 2020年1月26日",
+        ),
+        [
+            "modules/m1.yaml:11: [checkpoints[0].evidence[0].quote] quote not found in 附件一's "
+            "published: '2020年1月26日' (it reads '2020-01-25' or '2020年1月25日')"
+        ],
+    ),
+    (
+        "evidence-cites-paragraph-and-field",
+        edit(
+            "modules/m1.yaml", "      paragraph: 1\n", "      paragraph: 1\n      meta: published\n"
+        ),
+        [
+            "modules/m1.yaml:8: [checkpoints[0].evidence[0]] cite either a paragraph or a "
+            "front-matter field (meta), not both"
+        ],
+    ),
+    (
+        "pinned-option-not-an-option",
+        edit(
+            "modules/m1.yaml",
+            "    answer: 1月25日\n",
+            "    answer: 1月25日\n    pinned: [以上都不对]\n",
+        ),
+        [
+            "modules/m1.yaml:7: [checkpoints[0].pinned[0]] pins '以上都不对', which is not among the options"
+        ],
+    ),
+    (
+        "feedback-on-an-option-not-listed",
+        edit(
+            "modules/m1.yaml",
+            "    answer: 1月25日\n",
+            "    answer: 1月25日\n    feedback: [{option: 1月27日, explanation: 那是另一次指示。}]\n",
+        ),
+        [
+            "modules/m1.yaml:7: [checkpoints[0].feedback[0].option] explains '1月27日', "
+            "which is not among the options"
+        ],
+    ),
+    (
+        "feedback-on-the-key",
+        edit(
+            "modules/m1.yaml",
+            "    answer: 1月25日\n",
+            "    answer: 1月25日\n    feedback:\n      - {option: 1月25日, explanation: 错。}\n"
+            "      - {option: 1月20日, explanation: 那是指示的日期。}\n"
+            "      - {option: 1月20日, explanation: 又一遍。}\n",
+        ),
+        [
+            "modules/m1.yaml:8: [checkpoints[0].feedback[0].option] explains '1月25日' as wrong, "
+            "but it is keyed as right",
+            "modules/m1.yaml:7: [checkpoints[0].feedback] explains '1月20日' twice",
+        ],
+    ),
+    (
+        "feedback-on-an-accepted-fill-answer",
+        edit(
+            "modules/m1.yaml",
+            "reflections:\n",
+            "  - id: m1-fill\n    type: fill\n    prompt: 会议决定成立____。\n"
+            "    answer: [领导小组]\n    feedback: [{option: “领导小组”, explanation: 错。}]\n"
+            "    explanation: 原文如此。\n"
+            "    evidence: {module: m1, paragraph: 1, quote: 会议决定成立领导小组}\n"
+            "reflections:\n",
+        ),
+        [
+            "modules/m1.yaml:22: [checkpoints[2].feedback[0].option] explains '“领导小组”' as "
+            "wrong, but it is an accepted answer"
+        ],
+    ),
+    (
+        "untested-paragraph-the-module-lacks",
+        edit(
+            "modules/m1.yaml",
+            "reflections:\n",
+            "untested:\n  - {paragraph: 7, reason: 没有第七段}\n  - {paragraph: 2, reason: 抬头}\n"
+            "  - {paragraph: 2, reason: 又一遍}\n"
+            "reflections:\n",
+        ),
+        [
+            "modules/m1.yaml:19: [untested[0].paragraph] lists 附件一 ¶7 as untested, but m1 has "
+            "paragraphs 1 to 2",
+            "modules/m1.yaml:21: [untested[2].paragraph] lists ¶2 twice",
+        ],
+    ),
+    (
+        "glossary-evidence-not-in-the-paragraph",
+        edit(
+            "glossary.yaml",
+            "    definition: 为某项工作设立的领导机构。\n",
+            "    definition: 会议决定成立领导小组。\n"
+            "    evidence: {module: m1, paragraph: 2, quote: 会议决定成立领导小组}\n",
+        ),
+        [
+            "glossary.yaml:4: [terms[0].evidence[0].quote] quote not found verbatim in 附件一 ¶2: "
+            "'会议决定成立领导小组'"
+        ],
     ),
 ]
 
@@ -566,7 +670,7 @@ def _messages_in_validate() -> list[str]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {
-            "_problem",
+            "problem_at",
             "Problem",
             "at",
         }:

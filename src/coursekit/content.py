@@ -353,6 +353,8 @@ def to_model(model: type[M], doc: Located, problems: list[Problem]) -> M | None:
                 )
             elif err["type"] == "literal_error":
                 message = "should be " + err["msg"].removeprefix("Input should be ")
+            elif err["type"] == "value_error":  # a model's own check says it in full
+                message = err["msg"].removeprefix("Value error, ")
             elif err["type"] in {
                 "too_short",
                 "too_long",
@@ -604,12 +606,14 @@ def _load_module(
     return None
 
 
-def load_course(path: str | os.PathLike[str] | None = None) -> Course:
+def load_course(path: str | os.PathLike[str] | None = None, *, lint: bool = False) -> Course:
     """Load and validate a course folder (the bundled course when ``path`` is ``None``).
 
     Raises :class:`~coursekit.errors.CourseInvalid` listing every problem found. What is
     worth knowing but not wrong (a file the course does not use, a module too long for a
-    phone) is in the course's ``warnings``; ``coursekit validate`` prints them.
+    phone) is in the course's ``warnings``; ``coursekit validate`` prints them. ``lint``
+    adds the question-bank lint (:mod:`coursekit.lint`) to the warnings; a course whose
+    policy makes lint findings errors is always linted, and refused when it has any.
     """
     root = Path(path) if path is not None else bundled_course_path()
     course, sources, problems = load_sources(root)
@@ -617,6 +621,11 @@ def load_course(path: str | os.PathLike[str] | None = None) -> Course:
         problems.extend(cross_check(course, sources, partial=bool(problems)))
         errors, warnings = survey(course, sources)
         problems.extend(errors)
+        strict = course.meta.policy.lint.errors
+        if (lint or strict) and not problems:
+            from coursekit.lint import lint as bank_lint
+
+            (problems if strict else warnings).extend(bank_lint(course, sources))
         course = replace(course, warnings=tuple(warnings))
     if problems or course is None:
         raise CourseInvalid(problems)

@@ -7,19 +7,20 @@ learner record:
 type       answer
 ========== =========================================================
 single     the chosen option (``str``)
-multiple   the ticked options, in option order (``list[str]``)
+multiple   the ticked options, in the order the author lists them (``list[str]``)
 truefalse  ``true`` or ``false``
 fill       the text typed (``str``); compared after :func:`~coursekit.text.fold`
 order      the items in the order the learner put them (``list[str]``)
 match      item → chosen option (``dict[str, str | None]``)
 ========== =========================================================
 
-``None`` (or an empty value) means "not answered" and is never graded.
+``None`` (or an empty value) means "not answered" and is never graded. Answers
+hold option texts, never positions, so the per-learner shuffle of
+:mod:`coursekit.shuffle` never changes what an answer means.
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,23 +32,26 @@ from coursekit.model import (
     FillBlank,
     Matching,
     MultipleChoice,
+    OptionFeedback,
     Ordering,
     SingleChoice,
     TrueFalse,
 )
+from coursekit.shuffle import Arrangement
 from coursekit.text import fold
 
 if TYPE_CHECKING:
     from coursekit.store import LearnerStore
 
 __all__ = [
+    "Key",
     "ModuleStatus",
-    "answer_text",
+    "answer_key",
     "course_status",
     "grade",
     "is_answered",
     "module_status",
-    "start_order",
+    "wrong_choices",
 ]
 
 
@@ -85,23 +89,68 @@ def grade(question: Checkpoint, answer: Answer) -> bool:
     )
 
 
-def answer_text(question: Checkpoint, lang: str = "zh") -> str:
-    """The right answer in words, as the self-check, the reveal and the answer key show it."""
+@dataclass(frozen=True)
+class Key:
+    """The right answer as a page or a widget states it.
+
+    ``summary`` gives options by the letter they are shown with (``B、D``), never by
+    joining option texts, which may hold 、 themselves; ``lines`` spells out each
+    keyed option (``B. 内防扩散、外防输出``), item or pair on a line of its own.
+    """
+
+    summary: str
+    lines: tuple[str, ...] = ()
+
+
+def answer_key(question: Checkpoint, arrangement: Arrangement, lang: str = "zh") -> Key:
+    """The right answer of ``question`` as ``arrangement`` shows it."""
     sep = msg(lang, "format.sep")
-    if isinstance(question, SingleChoice):
-        return question.answer
-    if isinstance(question, MultipleChoice):
-        return sep.join(o for o in question.options if o in question.answer)
+    if isinstance(question, (SingleChoice, MultipleChoice)):
+        keyed = {question.answer} if isinstance(question, SingleChoice) else set(question.answer)
+        shown = [o for o in arrangement.options if o in keyed]
+        return Key(
+            sep.join(arrangement.letter(o) for o in shown),
+            tuple(f"{arrangement.letter(o)}. {o}" for o in shown),
+        )
     if isinstance(question, TrueFalse):
-        return msg(lang, "checkpoint.true" if question.answer else "checkpoint.false")
+        return Key(msg(lang, "checkpoint.true" if question.answer else "checkpoint.false"))
     if isinstance(question, FillBlank):
         first, *others = question.answer
         if others:
-            return f"{first} " + msg(lang, "checkpoint.fill_also", variants=sep.join(others))
-        return first
+            return Key(f"{first} " + msg(lang, "checkpoint.fill_also", variants=sep.join(others)))
+        return Key(first)
     if isinstance(question, Ordering):
-        return " → ".join(question.answer)
-    return msg(lang, "format.pair_sep").join(f"{p.item} → {p.answer}" for p in question.answer)
+        return Key(
+            " → ".join(arrangement.item_letter(item) for item in question.answer),
+            tuple(f"{n}. {item}" for n, item in enumerate(question.answer, start=1)),
+        )
+    pairs = sorted(question.answer, key=lambda p: arrangement.item_number(p.item))
+    return Key(
+        sep.join(
+            f"{arrangement.item_number(p.item)}–{arrangement.letter(p.answer)}" for p in pairs
+        ),
+        tuple(
+            f"{arrangement.item_number(p.item)}. {p.item} → {arrangement.letter(p.answer)}. "
+            f"{p.answer}"
+            for p in pairs
+        ),
+    )
+
+
+def wrong_choices(question: Checkpoint, answer: Answer) -> list[OptionFeedback]:
+    """The author's feedback on the wrong options ``answer`` chose (or the wrong text it typed).
+
+    A single choice names one option; a multiple choice each ticked option that is not
+    keyed; a fill-in the feedback whose text folds to what was typed.
+    """
+    if isinstance(question, SingleChoice):
+        return [f for f in question.feedback if f.option == answer != question.answer]
+    if isinstance(question, MultipleChoice) and isinstance(answer, list):
+        ticked = set(answer) - set(question.answer)
+        return [f for f in question.feedback if f.option in ticked]
+    if isinstance(question, FillBlank) and isinstance(answer, str) and not grade(question, answer):
+        return [f for f in question.feedback if fold(f.option) == fold(answer)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -154,16 +203,3 @@ def module_status(
 def course_status(course: Course, store: LearnerStore, learner: str) -> list[ModuleStatus]:
     """One learner's progress in every module, in study order."""
     return [module_status(course, m.id, store, learner) for m in course.modules]
-
-
-def start_order(question: Ordering) -> list[str]:
-    """The order an ordering question's items are first shown in: shuffled, never the answer.
-
-    The shuffle is seeded by the question id, so a handout, a worksheet and a
-    restarted kernel all show the same starting order.
-    """
-    items = list(question.answer)
-    random.Random(question.id).shuffle(items)
-    if items == list(question.answer):
-        items = items[1:] + items[:1]
-    return items

@@ -27,8 +27,8 @@ __all__ = [
     "Course",
     "CourseMeta",
     "Evidence",
-    "GeneralKnowledge",
     "Exercises",
+    "GeneralKnowledge",
     "Glossary",
     "GlossaryTerm",
     "LintPolicy",
@@ -124,14 +124,16 @@ class LintPolicy(_Source):
 
     errors: bool = Field(False, description="report lint findings as errors, not warnings")
     near_duplicate: float = Field(
-        0.5,
+        0.45,
         gt=0,
         le=1,
-        description="character-bigram similarity (Jaccard, prompt + answer) at which two "
+        description="character-bigram similarity (cosine, prompt + answer) at which two "
         "questions are near-duplicates",
     )
-    true_min: float = Field(0.35, ge=0, le=1, description="least share of true/false items keyed 对")
-    true_max: float = Field(0.65, ge=0, le=1, description="largest share keyed 对")
+    true_min: float = Field(
+        0.35, ge=0, le=1, description="least share of true/false items keyed true"
+    )
+    true_max: float = Field(0.65, ge=0, le=1, description="largest share keyed true")
     key_share_max: float = Field(
         0.5,
         gt=0,

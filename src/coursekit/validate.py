@@ -17,6 +17,7 @@ from pathlib import Path
 from coursekit.errors import Problem
 from coursekit.limits import MODULE_WARN_CHARS
 from coursekit.located import Located, Sources, field_name
+from coursekit.messages import msg
 from coursekit.model import (
     Checkpoint,
     Course,
@@ -30,7 +31,15 @@ from coursekit.model import (
 )
 from coursekit.text import fold, plain, reading_minutes
 
-__all__ = ["NOTES", "cross_check", "outline", "survey"]
+__all__ = [
+    "NOTES",
+    "checkpoint_owners",
+    "cross_check",
+    "meta_texts",
+    "outline",
+    "problem_at",
+    "survey",
+]
 
 #: Files a course folder may hold for people to read; coursekit never reads them.
 NOTES = frozenset({"INGEST-REPORT.md", "HAND-EDITS.md", "README.md"})
@@ -40,7 +49,9 @@ _COURSE_FILES = ("course.yaml", "glossary.yaml", "exercises.yaml")
 _NAMED = 20
 
 
-def _problem(doc: Located | None, path: Path, loc: tuple[str | int, ...], message: str) -> Problem:
+def problem_at(
+    doc: Located | None, path: Path, loc: tuple[str | int, ...], message: str
+) -> Problem:
     return Problem(
         str(doc.path if doc else path),
         message,
@@ -60,6 +71,7 @@ def cross_check(course: Course, sources: Sources, partial: bool = False) -> list
         *_module_problems(course, sources),
         *_checkpoint_problems(course, sources, partial),
         *_reflection_problems(course, sources),
+        *_untested_problems(course, sources),
         *_glossary_problems(course, sources, partial),
         *_policy_problems(course, sources),
     ]
@@ -72,7 +84,7 @@ def _course_yaml_problems(course: Course, sources: Sources, partial: bool) -> li
     course_yaml = root / "course.yaml"
 
     def at(loc: tuple[str | int, ...], message: str) -> None:
-        problems.append(_problem(sources.course, course_yaml, loc, message))
+        problems.append(problem_at(sources.course, course_yaml, loc, message))
 
     seen: set[str] = set()
     for i, module_id in enumerate(meta.modules):
@@ -113,7 +125,7 @@ def _evidence_problem(
     if ev.module not in {m.id for m in course.modules}:
         if ev.module in course.meta.modules and partial:
             return None  # the module is listed but failed to load: that is reported already
-        return _problem(
+        return problem_at(
             doc,
             path,
             (*loc, "module"),
@@ -121,18 +133,20 @@ def _evidence_problem(
         )
     module = course.module(ev.module)
     if ev.meta is not None:
-        if plain(ev.quote) not in meta_texts(module, ev.meta):
-            return _problem(
+        texts = meta_texts(module, ev.meta, course.meta.lang)
+        if plain(ev.quote) not in texts:
+            reads = " or ".join(repr(t) for t in texts) or "nothing"
+            return problem_at(
                 doc,
                 path,
                 (*loc, "quote"),
                 f"quote not found in {module.label}'s {ev.meta}: {plain(ev.quote)[:40]!r} "
-                f"(it reads {' or '.join(repr(t) for t in meta_texts(module, ev.meta)) or 'nothing'})",
+                f"(it reads {reads})",
             )
         return None
     numbers = [p.number for p in module.paragraphs]
     if ev.paragraph not in numbers:
-        return _problem(
+        return problem_at(
             doc,
             path,
             (*loc, "paragraph"),
@@ -140,7 +154,7 @@ def _evidence_problem(
             f"paragraphs 1 to {len(numbers)}",
         )
     if ev.paragraph is None or plain(ev.quote) not in module.paragraph(ev.paragraph).plain:
-        return _problem(
+        return problem_at(
             doc,
             path,
             (*loc, "quote"),
@@ -149,13 +163,19 @@ def _evidence_problem(
     return None
 
 
-def meta_texts(module: Module, name: str) -> list[str]:
+def meta_texts(module: Module, name: str, lang: str = "zh") -> list[str]:
     """A front-matter field as the packet may print it: a date as ``2020年1月23日`` too."""
     value = getattr(module.meta, name, None)
     if value is None:
         return []
-    if isinstance(value, dt.date):
-        return [value.isoformat(), f"{value.year}年{value.month}月{value.day}日"]
+    if isinstance(value, dt.date):  # as ISO, or as the course's language writes a date
+        forms = [value.isoformat()]
+        forms.append(
+            msg(
+                lang, "format.date", year=value.year, month=value.month, day=value.day, iso=forms[0]
+            )
+        )
+        return list(dict.fromkeys(forms))
     return [str(value)]
 
 
@@ -167,7 +187,7 @@ def _module_problems(course: Course, sources: Sources) -> list[Problem]:
         md = module.files[0]
         if module.meta.category not in categories:
             problems.append(
-                _problem(
+                problem_at(
                     sources.fronts.get(module.id),
                     md,
                     ("category",),
@@ -182,10 +202,13 @@ def _module_problems(course: Course, sources: Sources) -> list[Problem]:
     return problems
 
 
-def _checkpoint_problems(course: Course, sources: Sources, partial: bool) -> list[Problem]:
-    """Every checkpoint, in the modules and the course exercises: ids, answers, evidence."""
+Owner = tuple[Located | None, Path, tuple[str | int, ...], Checkpoint]
+
+
+def checkpoint_owners(course: Course, sources: Sources) -> list[Owner]:
+    """Every checkpoint with the document, file and key path it is written at."""
     root = sources.root
-    owners: list[tuple[Located | None, Path, tuple[str | int, ...], Checkpoint]] = []
+    owners: list[Owner] = []
     for module in course.modules:
         doc = sources.extras.get(module.id)
         path = root / "modules" / f"{module.id}.yaml"
@@ -195,15 +218,23 @@ def _checkpoint_problems(course: Course, sources: Sources, partial: bool) -> lis
         (sources.exercises, ex_path, ("checkpoints", i), q)
         for i, q in enumerate(course.exercises.checkpoints)
     ]
+    return owners
+
+
+def _checkpoint_problems(course: Course, sources: Sources, partial: bool) -> list[Problem]:
+    """Every checkpoint, in the modules and the course exercises: ids, answers, evidence."""
+    owners = checkpoint_owners(course, sources)
     problems: list[Problem] = []
     twice = _duplicates(q.id for *_, q in owners)
     for doc, path, loc, q in owners:
         if q.id in twice:
             problems.append(
-                _problem(doc, path, (*loc, "id"), f"checkpoint id {q.id!r} is used more than once")
+                problem_at(
+                    doc, path, (*loc, "id"), f"checkpoint id {q.id!r} is used more than once"
+                )
             )
         for message, sub in _question_problems(q):
-            problems.append(_problem(doc, path, (*loc, *sub), message))
+            problems.append(problem_at(doc, path, (*loc, *sub), message))
         for j, ev in enumerate(q.evidence):
             problem = _evidence_problem(course, doc, path, (*loc, "evidence", j), ev, partial)
             if problem is not None:
@@ -215,7 +246,7 @@ def _reflection_problems(course: Course, sources: Sources) -> list[Problem]:
     """Reflection ids are unique across the course."""
     twice = _duplicates(r.id for m in course.modules for r in m.reflections)
     return [
-        _problem(
+        problem_at(
             sources.extras.get(module.id),
             sources.root / "modules" / f"{module.id}.yaml",
             ("reflections", i, "id"),
@@ -225,6 +256,32 @@ def _reflection_problems(course: Course, sources: Sources) -> list[Problem]:
         for i, r in enumerate(module.reflections)
         if r.id in twice
     ]
+
+
+def _untested_problems(course: Course, sources: Sources) -> list[Problem]:
+    """A paragraph listed as untested is one the module has, listed once."""
+    out: list[Problem] = []
+    for module in course.modules:
+        numbers = {p.number for p in module.paragraphs}
+        doc = sources.extras.get(module.id)
+        path = sources.root / "modules" / f"{module.id}.yaml"
+        listed = [u.paragraph for u in module.extras.untested]
+        for i, number in enumerate(listed):
+            if number not in numbers:
+                out.append(
+                    problem_at(
+                        doc,
+                        path,
+                        ("untested", i, "paragraph"),
+                        f"lists {module.label} ¶{number} as untested, but {module.id} has "
+                        f"paragraphs 1 to {len(numbers)}",
+                    )
+                )
+            elif listed.index(number) != i:
+                out.append(
+                    problem_at(doc, path, ("untested", i, "paragraph"), f"lists ¶{number} twice")
+                )
+    return out
 
 
 def _glossary_problems(course: Course, sources: Sources, partial: bool) -> list[Problem]:
@@ -237,11 +294,11 @@ def _glossary_problems(course: Course, sources: Sources, partial: bool) -> list[
         loc: tuple[str | int, ...] = ("terms", i, "term")
         if term.term in twice:
             problems.append(
-                _problem(sources.glossary, gpath, loc, f"term {term.term!r} is defined twice")
+                problem_at(sources.glossary, gpath, loc, f"term {term.term!r} is defined twice")
             )
         if not any(form in text for form in term.forms) and not partial:
             problems.append(
-                _problem(
+                problem_at(
                     sources.glossary, gpath, loc, f"term {term.term!r} does not occur in any module"
                 )
             )
@@ -317,7 +374,7 @@ def _policy_problems(course: Course, sources: Sources) -> list[Problem]:
         questions = course.checkpoints_for(module.id)
         if len(module.checkpoints) < policy.min_checkpoints:
             out.append(
-                _problem(
+                problem_at(
                     doc,
                     path,
                     ("checkpoints",),
@@ -327,7 +384,7 @@ def _policy_problems(course: Course, sources: Sources) -> list[Problem]:
             )
         if len(module.reflections) < policy.min_reflections:
             out.append(
-                _problem(
+                problem_at(
                     doc,
                     path,
                     ("reflections",),
@@ -338,7 +395,7 @@ def _policy_problems(course: Course, sources: Sources) -> list[Problem]:
         kinds = {q.type for q in questions}
         if len(kinds) < policy.all_types_per_module:
             out.append(
-                _problem(
+                problem_at(
                     doc,
                     path,
                     ("checkpoints",),
@@ -349,13 +406,15 @@ def _policy_problems(course: Course, sources: Sources) -> list[Problem]:
             )
         if policy.trainer_notes and module.extras.trainer_notes is None:
             out.append(
-                _problem(doc, path, ("trainer_notes",), f"module {module.id} has no trainer notes")
+                problem_at(
+                    doc, path, ("trainer_notes",), f"module {module.id} has no trainer notes"
+                )
             )
     counts: Counter[str] = Counter(q.type for _, q in course.all_checkpoints())
     for kind, wanted in (("fill", policy.min_fill), ("order", policy.min_order)):
         if counts[kind] < wanted:
             out.append(
-                _problem(
+                problem_at(
                     sources.course,
                     course_yaml,
                     ("policy", f"min_{kind}"),

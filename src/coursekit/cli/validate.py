@@ -16,11 +16,14 @@ def validate_command(course: Path | None) -> None:
     """Check a course folder (the bundled course by default) and print its outline.
 
     Every problem is listed at once, each naming the file, the line and the
-    field. Exits 2 when the course has problems.
+    field. Exits 2 when the course has problems. The question-bank lint (answer
+    positions, true/false balance, near-duplicates, answer leaks, untested
+    paragraphs, glossary grounding) prints warnings, or errors when the course's
+    policy says so.
     """
     from coursekit.content import load_course
     from coursekit.validate import outline
 
-    loaded = load_course(course)
+    loaded = load_course(course, lint=True)
     click.echo(outline(loaded))
     click.echo("OK: the course is valid.")

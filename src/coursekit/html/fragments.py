@@ -16,20 +16,23 @@ from typing import Any
 
 from markupsafe import Markup
 
-from coursekit.grading import answer_text, start_order
+from coursekit.grading import answer_key
 from coursekit.html.env import environment
 from coursekit.html.variants import VARIANTS, Variant
 from coursekit.messages import msg
 from coursekit.model import (
     Checkpoint,
     Course,
+    Evidence,
     FillBlank,
     GlossaryTerm,
     Module,
-    Ordering,
+    MultipleChoice,
     Paragraph,
     Reflection,
+    SingleChoice,
 )
+from coursekit.shuffle import Arrangement, arrange
 from coursekit.text import READING_RATE, reading_minutes
 
 __all__ = [
@@ -40,8 +43,11 @@ __all__ = [
     "checkpoint_html",
     "emphasis_html",
     "evidence_lines",
+    "evidence_place",
+    "feedback_lines",
     "glossary_html",
     "paragraph_html",
+    "printed",
     "question_title",
     "reader_header_html",
     "reader_html",
@@ -139,9 +145,30 @@ def reader_header_html(course: Course, module: Module, lang: str = "zh") -> Mark
     )
 
 
-def glossary_html(terms: Iterable[GlossaryTerm], lang: str = "zh") -> Markup:
-    """The module's glossary as a definition list; empty without terms."""
-    return Markup(_macros(lang).glossary(list(terms)))
+def _glossary_entries(
+    course: Course, terms: Iterable[GlossaryTerm], lang: str
+) -> list[dict[str, Any]]:
+    sep = msg(lang, "format.sep")
+    return [
+        {
+            "term": t.term,
+            "definition": t.definition,
+            "places": sep.join(
+                dict.fromkeys(evidence_place(course, ev, lang) for ev in t.evidence)
+            ),
+            "general": t.general,
+        }
+        for t in terms
+    ]
+
+
+def glossary_html(course: Course, terms: Iterable[GlossaryTerm], lang: str = "zh") -> Markup:
+    """The module's glossary as a definition list; empty without terms.
+
+    Each definition names where the packet says it; anything beyond the packet
+    follows, marked as general knowledge, with its source.
+    """
+    return Markup(_macros(lang).glossary(_glossary_entries(course, terms, lang)))
 
 
 def reader_html(course: Course, module: Module | str, lang: str = "zh") -> Markup:
@@ -149,21 +176,49 @@ def reader_html(course: Course, module: Module | str, lang: str = "zh") -> Marku
     module = _module(course, module)
     terms = terms_in(course, module)
     header = reader_header_html(course, module, lang)
-    return Markup(_macros(lang).reader(module, header, terms, TermMarker.of(terms)))
+    entries = _glossary_entries(course, terms, lang)
+    return Markup(_macros(lang).reader(module, header, entries, TermMarker.of(terms)))
 
 
 # --- checkpoints ---------------------------------------------------------------------------
 
 
+def evidence_place(course: Course, ev: Evidence, lang: str = "zh") -> str:
+    """Where ``ev`` stands in words: ``附件二 ¶5``, or ``附件六 · 发布时间``."""
+    try:
+        label = course.module(ev.module).label
+    except KeyError:
+        label = ev.module
+    field = msg(lang, f"meta.{ev.meta}") if ev.meta is not None else ""
+    return ev.place(label, field)
+
+
 def evidence_lines(course: Course, question: Checkpoint, lang: str = "zh") -> list[str]:
     """Each piece of evidence in words: ``见附件二 ¶5：“…”`` (plain text, not escaped)."""
+    return [
+        msg(lang, "checkpoint.evidence", place=evidence_place(course, ev, lang), quote=ev.quote)
+        for ev in question.evidence
+    ]
+
+
+def printed(course: Course, question: Checkpoint) -> Arrangement:
+    """The one fixed arrangement of ``question`` on every printed page."""
+    return arrange(question, None, shuffle=course.meta.policy.shuffle)
+
+
+def feedback_lines(
+    question: Checkpoint, arrangement: Arrangement | None, lang: str = "zh"
+) -> list[str]:
+    """Every wrong option's feedback, each naming its option (by letter where one is shown)."""
+    if not isinstance(question, (SingleChoice, MultipleChoice, FillBlank)):
+        return []
     lines = []
-    for ev in question.evidence:
-        try:
-            label = course.module(ev.module).label
-        except KeyError:
-            label = ev.module
-        lines.append(msg(lang, "checkpoint.evidence", place=ev.place(label), quote=ev.quote))
+    for fb in question.feedback:
+        if arrangement is not None and fb.option in arrangement.options:
+            option = f"{arrangement.letter(fb.option)}. {fb.option}"
+        else:
+            option = fb.option
+        lines.append(msg(lang, "checkpoint.why_wrong", option=option, why=fb.explanation))
     return lines
 
 
@@ -176,10 +231,14 @@ def question_title(question: Checkpoint, lang: str, number: int | None) -> str:
 
 
 def _solution(course: Course, question: Checkpoint, lang: str) -> dict[str, Any]:
+    arrangement = printed(course, question)
+    key = answer_key(question, arrangement, lang)
     return {
-        "answer": answer_text(question, lang),
+        "answer": key.summary,
+        "answer_lines": key.lines,
         "explanation": question.explanation,
         "evidence": evidence_lines(course, question, lang),
+        "feedback": feedback_lines(question, arrangement, lang),
     }
 
 
@@ -191,10 +250,10 @@ def checkpoint_html(
     lang: str = "zh",
     number: int | None = None,
 ) -> Markup:
-    """One checkpoint in the given variant (see ``fragments.html.j2``)."""
+    """One checkpoint in the given variant (see ``fragments.html.j2``), its options in the
+    printed pages' fixed order."""
     _check(variant)
     parts = _BLANK.split(question.prompt) if isinstance(question, FillBlank) else [question.prompt]
-    items = start_order(question) if isinstance(question, Ordering) else []
     return Markup(
         _macros(lang).checkpoint(
             module_id,
@@ -202,7 +261,7 @@ def checkpoint_html(
             variant,
             question_title(question, lang, number),
             parts,
-            items,
+            printed(course, question),
             _solution(course, question, lang),
         )
     )

@@ -9,17 +9,19 @@ import ipywidgets as w
 
 from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
-from coursekit.grading import answer_text, grade, is_answered
+from coursekit.grading import answer_key, grade, is_answered, wrong_choices
 from coursekit.html import live
 from coursekit.html.fragments import (
     Variant,
     checkpoint_html,
     evidence_lines,
+    evidence_place,
     question_title,
 )
 from coursekit.messages import msg
 from coursekit.model import Checkpoint as Question
-from coursekit.model import Course
+from coursekit.model import Course, OptionFeedback, Ordering
+from coursekit.shuffle import Arrangement, arrange
 from coursekit.store import Attempt, LearnerStore
 from coursekit.widgets._common import StaticRenderings
 from coursekit.widgets._inputs import make_input
@@ -51,7 +53,10 @@ class CheckpointSettings:
 class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """One question. Every submitted answer is saved with its time, right or wrong.
 
-    After a restart the last answer and its feedback come back from the store.
+    Options and items are shown in the learner's own shuffled order
+    (:func:`~coursekit.shuffle.arrange`), the same after every reload; a wrong
+    answer brings the author's feedback on the option chosen. After a restart
+    the last answer and its feedback come back from the store.
     ``module_id`` is the module the question is shown with (for course-level
     exercises, the notice module). When the store refuses an answer, the
     learner still gets the feedback; ``status`` says "未保存" and why, the
@@ -83,7 +88,9 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         self.prompt = w.HTML(
             str(live.checkpoint_prompt(question_title(question, lang, number), question.prompt))
         )
-        self.input = make_input(question, lang)
+        self.arrangement = self._arrangement()
+        self.input = make_input(question, self.arrangement, lang)
+        self.input_holder = w.VBox([self.input.box])  # a new learner gets a new input here
         self.submit = w.Button(description=msg(lang, "checkpoint.submit"), button_style="primary")
         self.reveal = w.Button(
             description=msg(lang, "checkpoint.reveal"),
@@ -103,7 +110,7 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         super().__init__(
             [
                 self.prompt,
-                self.input.box,
+                self.input_holder,
                 w.HBox([self.submit, self.reveal]),
                 self.feedback,
                 self.count,
@@ -174,11 +181,14 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         if self.reveal.disabled:
             return
         lang = self.ctx.lang
+        lines: tuple[str, ...] = ()
+        if isinstance(self.question, Ordering):  # the items have moved: name them, not letters
+            summary = " → ".join(self.question.answer)
+        else:
+            key = answer_key(self.question, self.arrangement, lang)
+            summary, lines = key.summary, key.lines
         self._say(
-            [
-                msg(lang, "checkpoint.answer", answer=answer_text(self.question, lang)),
-                *self._explanation(),
-            ],
+            [msg(lang, "checkpoint.answer", answer=summary), *lines, *self._explanation()],
             kind="ck-revealed",
         )
 
@@ -203,14 +213,23 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
             *evidence_lines(self.ctx.course, self.question, self.ctx.lang),
         ]
 
+    def _arrangement(self) -> Arrangement:
+        """This learner's order of the options and items (a printed page's with no learner)."""
+        course = self.ctx.course
+        return arrange(self.question, self.ctx.learner or None, shuffle=course.meta.policy.shuffle)
+
+    def _rearrange(self) -> None:
+        """Show the options in the current learner's order: a new learner, a new shuffle."""
+        arrangement = self._arrangement()
+        if arrangement == self.arrangement:
+            return
+        self.arrangement = arrangement
+        self.input = make_input(self.question, arrangement, self.ctx.lang)
+        self.input_holder.children = (self.input.box,)
+
     def _reread(self) -> list[str]:
-        places = []
-        for ev in self.question.evidence:
-            try:
-                label = self.ctx.course.module(ev.module).label
-            except KeyError:
-                label = ev.module
-            places.append(ev.place(label))
+        lang = self.ctx.lang
+        places = [evidence_place(self.ctx.course, ev, lang) for ev in self.question.evidence]
         return [
             msg(
                 self.ctx.lang,
@@ -227,9 +246,17 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
             lines = [msg(lang, "checkpoint.incorrect"), *self._explanation()]
         else:
             lines = [msg(lang, "checkpoint.incorrect"), *self._reread()]
+        if not attempt.correct:
+            lines[1:1] = [
+                msg(lang, "checkpoint.your_choice", option=line.option, why=line.explanation)
+                for line in self._wrong(attempt)
+            ]
         if restored:
             lines.append(msg(lang, "checkpoint.last_attempt", time=clock_time(attempt.at)))
         self._say(lines, kind="ck-right" if attempt.correct else "ck-wrong")
+
+    def _wrong(self, attempt: Attempt) -> list[OptionFeedback]:
+        return wrong_choices(self.question, attempt.answer)
 
     def _say(self, lines: list[str], kind: str = "ck-note") -> None:
         mark = {"ck-right": "✔ ", "ck-wrong": "✘ "}.get(kind, "")
@@ -240,6 +267,7 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         self.reveal.disabled = n < self.reveal_after
 
     def _restore(self) -> None:
+        self._rearrange()
         learner = self.ctx.learner
         if self._saving.waiting == 0:
             self.status.value = ""

@@ -2,7 +2,9 @@
 
 Every input has ``box`` (the widget to show), ``get()`` and ``set()`` (the
 answer as JSON, see :mod:`coursekit.grading`) and ``disabled``. Every control
-carries a visible label, so screen readers can name it.
+carries a visible label, so screen readers can name it. Options and items come
+in the learner's :class:`~coursekit.shuffle.Arrangement`, options with the letter
+the answer key names them by; the answer holds their texts.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from typing import Any, Protocol
 import ipywidgets as w
 
 from coursekit.answers import Answer
-from coursekit.grading import start_order
 from coursekit.messages import msg
 from coursekit.model import (
     Checkpoint,
@@ -23,6 +24,7 @@ from coursekit.model import (
     SingleChoice,
     TrueFalse,
 )
+from coursekit.shuffle import Arrangement
 from coursekit.text import plain
 
 __all__ = [
@@ -70,15 +72,19 @@ class ChoiceInput:
 class MultipleInput:
     """Multiple choice: one labelled checkbox per option."""
 
-    def __init__(self, question: MultipleChoice, lang: str) -> None:
-        self.options = list(question.options)
+    def __init__(self, question: MultipleChoice, arrangement: Arrangement, lang: str) -> None:
+        self.options = list(arrangement.options)
+        self.authored = list(question.options)
         self.checks = [
-            w.Checkbox(value=False, description=plain(o), indent=False) for o in self.options
+            w.Checkbox(value=False, description=_lettered(arrangement, o), indent=False)
+            for o in self.options
         ]
         self.box = w.VBox([w.Label(msg(lang, "checkpoint.choose_many")), *self.checks])
 
     def get(self) -> Answer:
-        return [o for o, c in zip(self.options, self.checks, strict=True) if c.value]
+        """The ticked options in the author's order, whatever order they are shown in."""
+        ticked = {o for o, c in zip(self.options, self.checks, strict=True) if c.value}
+        return [o for o in self.authored if o in ticked]
 
     def set(self, answer: Answer) -> None:
         chosen = set(answer) if isinstance(answer, list) else set()
@@ -115,9 +121,9 @@ class FillInput:
 class OrderInput:
     """Ordering: the items, each with "up" and "down" buttons that name the item."""
 
-    def __init__(self, question: Ordering, lang: str) -> None:
+    def __init__(self, question: Ordering, arrangement: Arrangement, lang: str) -> None:
         self.lang = lang
-        self.items = start_order(question)
+        self.items = list(arrangement.items)
         self.disabled = False
         self.rows: list[Any] = []
         self.list_box = w.VBox([])
@@ -168,10 +174,10 @@ class OrderInput:
 class MatchInput:
     """Matching: one dropdown per item, labelled with the item, nothing chosen at first."""
 
-    def __init__(self, question: Matching, lang: str) -> None:
+    def __init__(self, question: Matching, arrangement: Arrangement, lang: str) -> None:
         choices: list[tuple[str, str | None]] = [(msg(lang, "checkpoint.match_none"), None)]
-        choices += [(plain(o), o) for o in question.options]
-        self.items = [p.item for p in question.answer]
+        choices += [(_lettered(arrangement, o), o) for o in arrangement.options]
+        self.items = list(arrangement.items)
         self.dropdowns = [
             w.Dropdown(options=choices, value=None, description=plain(item), style=_WIDE)
             for item in self.items
@@ -194,11 +200,16 @@ class MatchInput:
             dropdown.disabled = disabled
 
 
-def make_input(question: Checkpoint, lang: str) -> AnswerInput:
-    """The input for ``question``'s type."""
+def _lettered(arrangement: Arrangement, option: str) -> str:
+    return f"{arrangement.letter(option)}. {plain(option)}"
+
+
+def make_input(question: Checkpoint, arrangement: Arrangement, lang: str) -> AnswerInput:
+    """The input for ``question``'s type, its options and items as ``arrangement`` shows them."""
     if isinstance(question, SingleChoice):
         return ChoiceInput(
-            [(plain(o), o) for o in question.options], msg(lang, "checkpoint.choose")
+            [(_lettered(arrangement, o), o) for o in arrangement.options],
+            msg(lang, "checkpoint.choose"),
         )
     if isinstance(question, TrueFalse):
         return ChoiceInput(
@@ -206,9 +217,9 @@ def make_input(question: Checkpoint, lang: str) -> AnswerInput:
             msg(lang, "checkpoint.choose"),
         )
     if isinstance(question, MultipleChoice):
-        return MultipleInput(question, lang)
+        return MultipleInput(question, arrangement, lang)
     if isinstance(question, FillBlank):
         return FillInput(lang)
     if isinstance(question, Ordering):
-        return OrderInput(question, lang)
-    return MatchInput(question, lang)
+        return OrderInput(question, arrangement, lang)
+    return MatchInput(question, arrangement, lang)

@@ -8,6 +8,7 @@ from coursekit.answers import clock_time, now
 from coursekit.errors import StoreError
 from coursekit.html.fragments import (
     Variant,
+    glossary_html,
     reader_header_html,
     reader_html,
     reader_section_html,
@@ -90,7 +91,7 @@ class Reader(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is u
             value=None,
             description=msg(lang, "reader.glossary_pick"),
         )
-        self.definition = w.Label("")
+        self.definition = w.HTML("")
         tools = [self.smaller, self.larger]
         if self.terms:
             tools += [self.term_pick, self.definition]
@@ -149,10 +150,10 @@ class Reader(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is u
 
     def _define(self) -> None:
         term = next((t for t in self.terms if t.term == self.term_pick.value), None)
+        # the glossary entry as the handout has it: where the packet says it, and any
+        # general knowledge marked as such
         self.definition.value = (
-            ""
-            if term is None
-            else msg(self.ctx.lang, "reader.definition", term=term.term, definition=term.definition)
+            "" if term is None else str(glossary_html(self.ctx.course, [term], self.ctx.lang))
         )
 
     def mark_done(self) -> None:
