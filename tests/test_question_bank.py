@@ -179,16 +179,18 @@ def test_the_bank_keeps_six_checkpoints_per_module_and_every_glossary_term_is_gr
     assert kinds["order"] <= 4, "heading-order items were replaced by questions on the text"
 
 
-PRIVATE = ("体温", "行程", "去向", "住址", "病情", "身体状况", "健康状况", "健康情况", "外出")
+PRIVATE = ("家人", "体温", "行程", "去向", "住址", "病情", "身体状况", "健康状况", "健康情况", "外出")
 NOT_ASKED = ("不必", "不要", "不需要", "无需", "请勿", "不用")
+ASKING = ("你", "请", "写出", "写下", "谈谈")
 
 
 def test_no_reflection_asks_for_private_details(course: Course) -> None:
     """A reflection travels to the trainer in the record: it must not ask for health or
-    movements. A clause may name them only to say they need not be written."""
+    movements. A clause that asks the learner may name them only to say they need not be
+    written; a clause that restates the text (附件七¶5要求……了解……健康状况) asks nothing."""
     for module in course.modules:
         for r in module.reflections:
             for clause in re.split(r"[。；？！，]", r.prompt):
                 asked = [w for w in PRIVATE if w in clause]
-                if asked:
+                if asked and any(a in clause for a in ASKING):
                     assert any(n in clause for n in NOT_ASKED), (r.id, asked, clause)
