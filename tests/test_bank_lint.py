@@ -330,6 +330,36 @@ def test_a_prompt_that_quotes_the_sentence_proving_another_answer_is_found(cours
     ]
 
 
+def test_a_reflection_that_gives_away_an_answer_beside_it_is_found(course: Course) -> None:
+    course.m1["reflections"] = [
+        {
+            "id": "m1-r",
+            "prompt": "谈谈你对成立领导小组的理解。",
+            "guidance": "好的回答说明1月25日的会议为什么作出这一决定。",
+        }
+    ]
+    code, found = course.validate()
+    assert code == 0  # lint findings are warnings
+    assert found == [
+        "modules/m1.yaml:41: [reflections[0].guidance] m1-r: its guidance contains '1月25日', "
+        "the answer of m1-when (m1.yaml:2): a learner reads it beside the question"
+    ]
+
+
+def test_a_clause_of_a_keyed_option_is_an_answer_too(course: Course) -> None:
+    when = course.m1["checkpoints"][0]
+    when["options"] = ["1月25日，正月初一", "1月20日，腊月二十六", "1月27日", "2月3日"]
+    when["answer"] = "1月25日，正月初一"
+    course.m1["checkpoints"][1]["prompt"] = "判断：正月初一的会议要求只对重症患者进行集中隔离救治。"
+    code, found = course.validate()
+    assert code == 0  # lint findings are warnings
+    assert found == [
+        "modules/m1.yaml:18: [checkpoints[1].prompt] m1-patients: its prompt or keyed option "
+        "contains '正月初一', the answer of m1-when (m1.yaml:2): a learner who reads one gets "
+        "the other free"
+    ]
+
+
 # --- untested paragraphs --------------------------------------------------------------------------
 
 

@@ -52,6 +52,8 @@ def test_the_bundled_course_files_match_their_schemas() -> None:
         )
     glossary = yaml.safe_load((course / "glossary.yaml").read_text(encoding="utf-8"))
     jsonschema.validate(glossary, found["glossary.schema.json"])
+    exercises = yaml.safe_load((course / "exercises.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(exercises, found["exercises.schema.json"])
 
 
 def test_a_schema_rejects_what_validate_rejects() -> None:

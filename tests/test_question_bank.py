@@ -179,7 +179,18 @@ def test_the_bank_keeps_six_checkpoints_per_module_and_every_glossary_term_is_gr
     assert kinds["order"] <= 4, "heading-order items were replaced by questions on the text"
 
 
-PRIVATE = ("家人", "体温", "行程", "去向", "住址", "病情", "身体状况", "健康状况", "健康情况", "外出")
+PRIVATE = (
+    "家人",
+    "体温",
+    "行程",
+    "去向",
+    "住址",
+    "病情",
+    "身体状况",
+    "健康状况",
+    "健康情况",
+    "外出",
+)
 NOT_ASKED = ("不必", "不要", "不需要", "无需", "请勿", "不用")
 ASKING = ("你", "请", "写出", "写下", "谈谈")
 

@@ -10,7 +10,8 @@ The checks, with their thresholds in :class:`~coursekit.model.LintPolicy`:
 - **near-duplicates**: two questions whose prompt and answer share most character
   bigrams (cosine similarity of the bigram sets) ask the same thing;
 - **answer leaks**: a keyed answer, or the quote that proves it, appears in another
-  question's prompt or keyed option;
+  question's prompt or keyed option; a keyed answer appears in the prompt or guidance
+  of a reflection printed beside the question. A keyed option's clauses count too;
 - **untested paragraphs**: paragraphs no checkpoint cites, per module, unless the
   module lists them under ``untested`` with a reason;
 - **glossary grounding**: every term has evidence that names it, every quoted
@@ -84,6 +85,7 @@ def lint(course: Course, sources: Sources) -> list[Problem]:
         *_true_false(course, sources, owners),
         *_near_duplicates(course, owners),
         *_leaks(course, owners),
+        *_reflection_leaks(course, sources, owners),
         *_untested(course, sources),
         *_glossary(course, sources),
     ]
@@ -201,13 +203,20 @@ def _near_duplicates(course: Course, owners: list[Owner]) -> list[Problem]:
     return out
 
 
+#: Where a keyed option divides into clauses, each of which gives the answer away.
+_CLAUSE = re.compile(r"[，,；;。]")
+
+
 def _keys(q: Checkpoint) -> list[str]:
-    """The keyed answers of ``q`` that may leak: options and accepted fill-in texts."""
+    """The keyed answers of ``q`` that may leak: options, their clauses, accepted fill-ins."""
     if isinstance(q, SingleChoice):
-        return [q.answer]
-    if isinstance(q, (MultipleChoice, FillBlank)):
-        return list(q.answer)
-    return []
+        keys = [q.answer]
+    elif isinstance(q, (MultipleChoice, FillBlank)):
+        keys = list(q.answer)
+    else:
+        return []
+    clauses = [c for k in keys for c in _CLAUSE.split(k) if c and c != k]
+    return list(dict.fromkeys([*keys, *clauses]))
 
 
 def _keyed_options(q: Checkpoint) -> list[str]:
@@ -244,6 +253,35 @@ def _leaks(course: Course, owners: list[Owner]) -> list[Problem]:
                         "prompt",
                     )
                 )
+    return out
+
+
+def _reflection_leaks(course: Course, sources: Sources, owners: list[Owner]) -> list[Problem]:
+    """A reflection's prompt and guidance are printed beside its module's checkpoints: they
+    must not give away one of those answers either."""
+    shortest = course.meta.policy.lint.leak_min_chars
+    out: list[Problem] = []
+    for module in course.modules:
+        doc = sources.extras.get(module.id)
+        path = sources.root / "modules" / f"{module.id}.yaml"
+        beside = {q.id for q in course.checkpoints_for(module.id)}
+        for i, r in enumerate(module.reflections):
+            for field in ("prompt", "guidance"):
+                shown = _norm(getattr(r, field))
+                for x in (o for o in owners if o[3].id in beside):
+                    keys = [k for k in _keys(x[3]) if len(_norm(k)) >= shortest]
+                    leak = next((k for k in keys if _norm(k) in shown), None)
+                    if leak is None:
+                        continue
+                    out.append(
+                        problem_at(
+                            doc,
+                            path,
+                            ("reflections", i, field),
+                            f"{r.id}: its {field} contains {leak!r}, the answer of {x[3].id} "
+                            f"({_place(x)}): a learner reads it beside the question",
+                        )
+                    )
     return out
 
 
