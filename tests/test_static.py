@@ -105,6 +105,20 @@ def test_handout_hides_answer_explanation_and_evidence_in_a_self_check(course: C
     assert check.select_one(".ck-evidence").get_text() == "见附件一 ¶1：“党中央高度重视”"
 
 
+def test_the_feedback_on_a_wrong_option_is_in_the_self_check_and_the_trainer_guide(
+    course: Course,
+) -> None:
+    why = "第一段说的是党中央，国务院在第二段。"
+    for variant, where in (("handout", "details.ck-selfcheck"), ("trainer", ".ck-solution")):
+        q = checkpoint(course, "q-single", variant)
+        letter = _shown(q)["国务院"]
+        assert q.select_one(f"{where} .ck-why-title").get_text() == "为什么不选其他答案"
+        assert [li.get_text() for li in q.select(f"{where} .ck-why-list li")] == [
+            f"{letter}. 国务院：{why}"
+        ]
+    assert why not in checkpoint(course, "q-single", "worksheet").get_text()
+
+
 def test_printed_pages_show_one_fixed_order_and_the_key_agrees_in_every_variant(
     course: Course,
 ) -> None:

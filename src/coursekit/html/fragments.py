@@ -206,18 +206,21 @@ def printed(course: Course, question: Checkpoint) -> Arrangement:
     return arrange(question, None, shuffle=course.meta.policy.shuffle)
 
 
-def feedback_lines(
-    question: Checkpoint, arrangement: Arrangement | None, lang: str = "zh"
-) -> list[str]:
-    """Every wrong option's feedback, each naming its option (by letter where one is shown)."""
+def feedback_lines(question: Checkpoint, arrangement: Arrangement, lang: str = "zh") -> list[str]:
+    """Every wrong option's feedback, in the order the options are printed, each naming its
+    option by the letter it is printed with (a fill-in's wrong answer by its text)."""
     if not isinstance(question, (SingleChoice, MultipleChoice, FillBlank)):
         return []
+    shown = arrangement.options
+
+    def place(option: str) -> int:
+        return shown.index(option) if option in shown else 0
+
     lines = []
-    for fb in question.feedback:
-        if arrangement is not None and fb.option in arrangement.options:
-            option = f"{arrangement.letter(fb.option)}. {fb.option}"
-        else:
-            option = fb.option
+    for fb in sorted(question.feedback, key=lambda fb: place(fb.option)):
+        option = (
+            f"{arrangement.letter(fb.option)}. {fb.option}" if fb.option in shown else fb.option
+        )
         lines.append(msg(lang, "checkpoint.why_wrong", option=option, why=fb.explanation))
     return lines
 
