@@ -81,7 +81,7 @@ def lint(course: Course, sources: Sources) -> list[Problem]:
     """Every finding of the bank lint, in file order of the checks above."""
     owners = checkpoint_owners(course, sources)
     return [
-        *_key_positions(course, sources, owners),
+        *_key_positions(course, owners),
         *_true_false(course, sources, owners),
         *_near_duplicates(course, owners),
         *_leaks(course, owners),
@@ -99,7 +99,7 @@ def _at(owner: Owner, message: str, *sub: str | int) -> Problem:
 # --- key positions and true/false -----------------------------------------------------------
 
 
-def _key_positions(course: Course, sources: Sources, owners: list[Owner]) -> list[Problem]:
+def _key_positions(course: Course, owners: list[Owner]) -> list[Problem]:
     """Questions shown in their authored order must not keep the key in one place."""
     policy = course.meta.policy
     lint = policy.lint
@@ -121,9 +121,11 @@ def _key_positions(course: Course, sources: Sources, owners: list[Owner]) -> lis
     for kind, found in seen.items():
         if len(found) < lint.key_min_items:
             continue
-        counts = Counter(position for position, _ in found)
+        counts = Counter(position for position, _ in found if position != "mixed")
+        if not counts:
+            continue
         position, n = counts.most_common(1)[0]
-        if position == "mixed" or n / len(found) <= lint.key_share_max:
+        if n / len(found) <= lint.key_share_max:
             continue
         ids = [o[3].id for p, o in found if p == position]
         out.append(
