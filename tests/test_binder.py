@@ -65,6 +65,11 @@ def test_binder_requirements_install_the_course_and_run_a_module(tmp_path: Path)
             "--kernel",
             "python3",
             "--no-progress-bar",
+            # papermill replaces the notebook's injected parameters with the ones given
+            # here, so the module is given again along with the course path
+            "-p",
+            "module",
+            "a1",
             "-p",
             "course_path",
             "../courseware",
