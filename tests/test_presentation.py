@@ -102,7 +102,12 @@ def test_an_english_course_gets_english_pages(tmp_path: Path) -> None:
 
     index = BeautifulSoup(index_html(course), "html.parser")
     assert index.html["lang"] == "en"
-    assert [h2.get_text() for h2 in index.find_all("h2")][:2] == ["How to study", "Study content"]
+    assert [h2.get_text() for h2 in index.find_all("h2")][:4] == [
+        "Start here",
+        "Study order",
+        "How to study",
+        "Study content",
+    ]
     assert "Issued by " in index.get_text() and "2020-02-05" in index.get_text()
     placeholder = BeautifulSoup(
         placeholder_html(nav_context(course, "a1"), "worksheet"), "html.parser"
@@ -140,3 +145,42 @@ def test_an_english_course_gets_an_english_dashboard_and_handout_fragments(
     assert handout.find("details").summary.get_text(strip=True) == "Check your answer"
     assert "Answer: True" in trainer.get_text(" ") and "Explanation:" in trainer.get_text(" ")
     assert "自查" not in handout.get_text() and "答案" not in trainer.get_text()
+
+
+def test_the_site_s_own_pages_have_one_h1_and_learner_pages_no_trainer_link(
+    tmp_path: Path,
+) -> None:
+    """The index, the trainers' index and a placeholder page; the session plan sits under the
+    trainer notebook's own h1, so it has none."""
+    from bs4 import BeautifulSoup
+
+    from coursefactory import write_course
+    from coursekit.content import load_course
+    from coursekit.html.site import (
+        VARIANTS,
+        index_html,
+        nav_context,
+        placeholder_html,
+        session_plan_html,
+        trainer_index_html,
+    )
+
+    course = load_course(write_course(tmp_path))
+    pages = {
+        "index": index_html(course, ["a1"]),
+        "trainer index": trainer_index_html(course, ["a1"]),
+        **{v: placeholder_html(nav_context(course, "a1"), v) for v in VARIANTS},
+    }
+    for name, html in pages.items():
+        soup = BeautifulSoup(html, "html.parser")
+        assert len(soup.find_all("h1")) == 1, name
+        hrefs = [a["href"] for a in soup.find_all("a")]
+        if name in ("handout", "worksheet"):
+            assert not any("trainer" in h for h in hrefs), (name, hrefs)
+        if name == "trainer":
+            assert "index.html" in hrefs and "../trainer/a1.html" not in hrefs
+    index = BeautifulSoup(pages["index"], "html.parser")
+    assert "本篇暂未生成" in index.find(id="m-a1").get_text()
+    assert index.find(id="m-a1").find("a") is None
+    plan = BeautifulSoup(session_plan_html(course), "html.parser")
+    assert plan.find("h1") is None and plan.find("h2").get_text() == course.title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import string
 import subprocess
 import sys
@@ -14,10 +15,13 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 import coursekit
+from coursefactory import write_course
+from coursekit.content import load_course
 from coursekit.html.fragments import (
     VARIANTS,
     answer_key_html,
     checkpoint_html,
+    preface_html,
     reader_html,
     reflection_html,
     trainer_notes_html,
@@ -60,16 +64,40 @@ def test_reader_header_card_states_reading_time_and_rate(course: Course) -> None
     )
 
 
-def test_reader_marks_glossary_terms_and_lists_them(course: Course) -> None:
-    doc = soup(reader_html(course, "a1"))
-    marked = {a.get_text(): a["title"] for a in doc.select("abbr.ck-term")}
-    assert marked == {
-        "党中央": "附件一写明，疫情发生后“党中央高度重视”。",
-        "离汉通道": "1月23日，“武汉市关闭离汉通道”。",
-    }
-    terms = [d.get_text() for d in doc.select(".ck-glossary dfn")]
-    assert terms == ["党中央", "离汉通道"]
-    assert soup(reader_html(course, "overview")).select(".ck-glossary") == []
+@pytest.fixture(scope="module")
+def long_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
+    """The factory course with filler paragraphs that name 党中央 again."""
+    return load_course(write_course(tmp_path_factory.mktemp("long"), long_paragraphs=3))
+
+
+def test_reader_links_each_glossary_term_once_to_its_entry(long_course: Course) -> None:
+    """A tap works on a phone where a hover does not, and a definition is printed once."""
+    doc = soup(reader_html(long_course, "a1"))
+    links = doc.select("a.ck-term")
+    assert [a.get_text() for a in links] == ["党中央", "离汉通道"]  # the first occurrence each
+    text = " ".join(s.get_text() for s in doc.select(".ck-section"))
+    assert text.count("党中央") == 4  # ¶1 and three fillers: the later ones stay plain
+    for a in links:
+        entry = doc.find(id=a["href"].removeprefix("#"))
+        assert entry is not None and entry.name == "dt"
+        assert entry.select_one("dfn").get_text() == a.get_text()
+    definitions = [dd.select_one(".ck-definition").get_text() for dd in doc.select("dd")]
+    assert definitions[0].startswith("附件一写明，疫情发生后“党中央高度重视”。")
+    assert doc.select("abbr[title]") == [] and "title=" not in str(doc.select_one(".ck-section"))
+    assert soup(reader_html(long_course, "overview")).select(".ck-glossary") == []
+
+
+def test_a_live_reader_page_marks_every_occurrence_with_its_definition(
+    long_course: Course,
+) -> None:
+    """A page of the live reader has no glossary below it: the definition is the title."""
+    from coursekit.html.fragments import reader_section_html, terms_in
+
+    module = long_course.module("a1")
+    doc = soup(reader_section_html("", module.paragraphs, terms_in(long_course, module)))
+    marked = [(a.get_text(), a["title"]) for a in doc.select("abbr.ck-term")]
+    assert ("党中央", "附件一写明，疫情发生后“党中央高度重视”。") in marked
+    assert [t for t, _ in marked].count("党中央") > 1 and doc.select("a") == []
 
 
 def checkpoint(course: Course, qid: str, variant: str = "handout", lang: str = "zh") -> Tag:
@@ -102,7 +130,10 @@ def test_handout_hides_answer_explanation_and_evidence_in_a_self_check(course: C
     assert check.select_one(".ck-answer").get_text() == f"答案：{letter}"
     assert [li.get_text() for li in check.select(".ck-key-lines li")] == [f"{letter}. 党中央"]
     assert check.select_one(".ck-explanation").get_text() == "解析：第一段写明党中央高度重视。"
-    assert check.select_one(".ck-evidence").get_text() == "见附件一 ¶1：“党中央高度重视”"
+    # the explanation quotes the evidence already: the citation names the place only
+    evidence = check.select_one(".ck-evidence")
+    assert evidence.get_text() == "见附件一 ¶1"
+    assert evidence.select_one("a")["href"] == "#p-1"
 
 
 def test_the_feedback_on_a_wrong_option_is_in_the_self_check_and_the_trainer_guide(
@@ -156,7 +187,26 @@ def test_trainer_shows_the_solution_openly(course: Course) -> None:
     shown = _shown(q)
     letters = "、".join(sorted(shown[o] for o in ["戴口罩", "勤洗手", "常通风"]))
     assert q.select_one(".ck-solution .ck-answer").get_text() == f"答案：{letters}"
-    assert q.select_one(".ck-evidence").get_text() == "见附件一 ¶5：“戴口罩、勤洗手、常通风”"
+    # the explanation does not quote it: the citation does, after the link to its place
+    evidence = q.select_one(".ck-evidence")
+    assert evidence.get_text() == "见附件一 ¶5：“戴口罩、勤洗手、常通风”"
+    assert evidence.select_one("a").get_text() == "附件一 ¶5"
+
+
+def test_a_citation_links_its_paragraph_from_whichever_page_shows_it(course: Course) -> None:
+    """On the cited module's own page the paragraph's anchor; from another module's page
+    the sibling page of the same variant, which sits in the same folder."""
+    question = _question(course, "q-single")
+    for variant in ("handout", "worksheet", "trainer"):
+        own = soup(checkpoint_html(course, "a1", question, variant))  # type: ignore[arg-type]
+        other = soup(checkpoint_html(course, "overview", question, variant))  # type: ignore[arg-type]
+        if variant == "worksheet":
+            assert own.select(".ck-evidence") == []  # the worksheet cites in its key only
+            continue
+        assert [a["href"] for a in own.select(".ck-evidence a")] == ["#p-1"]
+        assert [a["href"] for a in other.select(".ck-evidence a")] == ["a1.html#p-1"]
+    key = soup(answer_key_html(course, "a1"))
+    assert {a["href"] for a in key.select(".ck-evidence a")} <= {f"#p-{n}" for n in range(1, 9)}
 
 
 @pytest.mark.parametrize(
@@ -227,12 +277,39 @@ def test_english_renderings_use_the_english_catalogue(course: Course) -> None:
     assert q.select_one(".ck-qtitle").get_text() == "Question 1 · True or false"
     assert q.select_one(".ck-answer").get_text() == "Answer: False"
     assert q.select_one(".ck-evidence").get_text() == "See 附件一 ¶4: “要求党员分散个人自学”"
+    assert q.select_one(".ck-evidence a").get_text() == "附件一 ¶4"
 
 
 def test_unknown_variant_is_refused(course: Course) -> None:
     question = course.checkpoints_for("a1")[0]
     with pytest.raises(ValueError, match="unknown variant"):
         checkpoint_html(course, "a1", question, "poster")  # type: ignore[arg-type]
+
+
+def test_the_answer_key_is_headed_for_the_trainer_and_leaves_out_the_feedback(
+    course: Course,
+) -> None:
+    """It is printed on a page of its own after a worksheet: its heading tells the trainer
+    where to stop printing for learners. The why-not feedback stays in the trainer guide."""
+    key = soup(answer_key_html(course, "a1"))
+    assert key.select_one("h2").get_text() == "参考答案 · 培训者用 · 发放时请勿附上 · 附件一"
+    assert key.select(".ck-answer") and key.select(".ck-why-list, .ck-why-title") == []
+    assert "第一段说的是党中央，国务院在第二段。" not in key.get_text()
+
+
+def test_a_page_opens_with_what_its_reader_needs_first(course: Course) -> None:
+    """The trainer guide opens with the trainer notes; a worksheet with where its answer key
+    starts, for whoever prints it (on screen only); a handout with the article."""
+    trainer = soup(preface_html(course, "a1", "trainer"))
+    notes = trainer.select_one(".ck-trainer-notes")
+    assert notes is not None and notes.select_one("h2").get_text() == "辅导提示 · 附件一"
+    assert [h.get_text() for h in notes.select("h3")] == ["要点", "讨论题", "常见误读"]
+    sheet = soup(preface_html(course, "a1", "worksheet"))
+    note = sheet.select_one("p.ck-print-note")
+    assert note is not None and "ck-noprint" in note["class"]
+    assert "参考答案 · 培训者用 · 发放时请勿附上" in note.get_text()
+    assert preface_html(course, "a1", "handout") == ""
+    assert preface_html(course, "overview", "trainer") == ""  # no trainer notes
 
 
 def test_answer_key_lists_the_notice_module_with_the_course_exercises(course: Course) -> None:
@@ -253,7 +330,8 @@ def test_reflection_has_prompt_guidance_minimum_and_ruled_area(course: Course) -
     assert doc.select_one(".ck-prompt").get_text() == reflection.prompt
     assert doc.select_one(".ck-guidance").get_text() == "提示：写出一两件具体的事。"
     assert doc.select_one(".ck-min").get_text() == "建议至少写 20 字。"
-    assert len(doc.select(".ck-ruled .ck-rule")) >= 4
+    assert len(doc.select(".ck-ruled span")) >= 4  # ruled lines, shown in print only
+    assert doc.select_one("section.ck-reflection")["id"] == f"ck-r-{reflection.id}"
 
 
 def test_trainer_notes(course: Course) -> None:
@@ -274,10 +352,19 @@ def all_static(course: Course) -> list[str]:
     return out
 
 
+# The only links a fragment has: to a paragraph, a glossary entry or a module's text, on
+# this page or the same variant's page of another module.
+LOCAL_LINK = re.compile(
+    r"^(?:[a-z][a-z0-9-]*\.html)?#(?:p-[0-9]+|ck-g-[0-9]+|ck-m-[a-z][a-z0-9-]*)$"
+)
+
+
 def assert_inert(html: str) -> None:
-    """No element, attribute or URL that could run anything."""
+    """No element, attribute or URL that could run anything; links only within the site."""
     doc = soup(html)
-    assert doc.find_all(["script", "img", "iframe", "object", "embed", "style", "a"]) == []
+    assert doc.find_all(["script", "img", "iframe", "object", "embed", "style"]) == []
+    for a in doc.find_all("a"):
+        assert LOCAL_LINK.match(a.get("href", "")), a
     for tag in doc.find_all(True):
         for name, value in tag.attrs.items():
             assert not name.lower().startswith("on"), (tag.name, name)

@@ -496,6 +496,15 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         ["course.yaml:6: [modules[2]] module 'm1' is listed twice"],
     ),
     (
+        "module-named-index",  # trainer/index.html is the site's trainers' index
+        edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1, index]"),
+        [
+            "course.yaml:6: [modules[2]] module id 'index' is taken by the site's trainer "
+            "index; rename it",
+            "course.yaml:6: [modules[2]] names module 'index', but modules/index.md does not exist",
+        ],
+    ),
+    (
         "category-id-twice",
         edit(
             "course.yaml",

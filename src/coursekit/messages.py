@@ -308,6 +308,39 @@ _ZH: Final[dict[str, str]] = {
     "trainer.discussion": "讨论题",
     "trainer.misreadings": "常见误读",
     "trainer.minutes": "建议用时：{minutes} 分钟",
+    # issue 14 · the static site, its handouts and print
+    "site.named": "{label}《{title}》",
+    "site.prev_named": "上一篇：{named}",
+    "site.next_named": "下一篇：{named}",
+    "site.start": "从这里开始",
+    "site.start_text": "先读通知，了解本期学什么、怎么学；再按下面的顺序逐篇学习。",
+    "site.start_pages": "每篇都有学习讲义（可自查答案）和练习纸（可打印）。",
+    "site.order": "学习顺序",
+    "site.category_of": "类别：{category}",
+    "site.category_modules": "：{labels}",
+    "site.live_binder": "在线学习（Binder）",
+    "site.live_hub": "在线学习（JupyterHub）",
+    "site.trainer_entry": "培训者入口：培训者指南和参考答案",
+    "site.trainer_entry_note": "（含答案，仅供培训者使用）",
+    "site.trainer_index": "培训者目录",
+    "site.learner_index": "学员目录",
+    "site.trainer_heading": "培训者指南 · {title}",
+    "site.trainer_warning": (
+        "本页和各篇培训者指南载有参考答案和辅导提示，供培训者备课和组织交流使用，请勿发给学员。"
+    ),
+    "site.trainer_guides": "各篇培训者指南",
+    "site.print_title": "打印练习纸",
+    "site.print_text": (
+        "每篇练习纸的参考答案从新的一页开始，页首写有“{heading}”。"
+        "打印给学员时，在打印对话框中只选这一页之前的页码。"
+    ),
+    "worksheet.print_note": (
+        "打印提示（只在屏幕上显示）：参考答案从新的一页开始，"
+        "页首写有“{heading}”。发给学员时，只打印此前各页。"
+    ),
+    "checkpoint.answer_key_trainer": "参考答案 · 培训者用 · 发放时请勿附上",
+    "checkpoint.cite": "见{place}",
+    "checkpoint.cite_quote": "见{place}：“{quote}”",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -609,6 +642,42 @@ _EN: Final[dict[str, str]] = {
     "trainer.discussion": "Discussion",
     "trainer.misreadings": "Common misreadings",
     "trainer.minutes": "Suggested time: {minutes} min",
+    # issue 14 · the static site, its handouts and print
+    "site.named": "{label} “{title}”",
+    "site.prev_named": "Previous: {named}",
+    "site.next_named": "Next: {named}",
+    "site.start": "Start here",
+    "site.start_text": (
+        "Read the notice first: what to study and how. Then take the texts in the order below."
+    ),
+    "site.start_pages": "Each text has a handout (with self-checks) and a worksheet to print.",
+    "site.order": "Study order",
+    "site.category_of": "Category: {category}",
+    "site.category_modules": ": {labels}",
+    "site.live_binder": "Study online (Binder)",
+    "site.live_hub": "Study online (JupyterHub)",
+    "site.trainer_entry": "For trainers: trainer guides and answer keys",
+    "site.trainer_entry_note": " (with the answers; for trainers only)",
+    "site.trainer_index": "Trainers' index",
+    "site.learner_index": "Learners' index",
+    "site.trainer_heading": "Trainer guides · {title}",
+    "site.trainer_warning": (
+        "This page and the trainer guides carry the answers and the trainer notes, for "
+        "preparing and leading the sessions. Do not give them to learners."
+    ),
+    "site.trainer_guides": "Trainer guides",
+    "site.print_title": "Printing worksheets",
+    "site.print_text": (
+        "Each worksheet's answer key starts on a new page headed “{heading}”. When "
+        "printing for learners, choose only the pages before it in the print dialog."
+    ),
+    "worksheet.print_note": (
+        "Printing (shown on screen only): the answer key starts on a new page headed "
+        "“{heading}”. Print only the pages before it for learners."
+    ),
+    "checkpoint.answer_key_trainer": "Answer key · for the trainer · do not hand out",
+    "checkpoint.cite": "See {place}",
+    "checkpoint.cite_quote": "See {place}: “{quote}”",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"zh": _ZH, "en": _EN}

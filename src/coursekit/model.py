@@ -32,6 +32,7 @@ __all__ = [
     "Glossary",
     "GlossaryTerm",
     "LintPolicy",
+    "Live",
     "Module",
     "ModuleExtras",
     "ModuleMeta",
@@ -173,6 +174,40 @@ class Policy(_Source):
     lint: LintPolicy = LintPolicy()
 
 
+# An http(s) URL without a query or fragment: coursekit appends the path or query it needs.
+WebAddress = Annotated[
+    str,
+    Field(
+        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s?#\"'<>]*)?$",
+        max_length=300,
+        description="an http:// or https:// address, without ?query or #fragment",
+    ),
+]
+
+
+class Live(_Source):
+    """Where the course runs live: each module's page on the static site links its Voila view.
+
+    Without it (the default) the site links nothing live.
+    """
+
+    binder: WebAddress | None = Field(
+        None, description="a Binder launch URL, e.g. https://mybinder.org/v2/gh/OWNER/REPO/HEAD"
+    )
+    hub: WebAddress | None = Field(
+        None,
+        description="a JupyterHub's user-redirect URL, "
+        "e.g. https://hub.example.org/hub/user-redirect",
+    )
+    notebooks: str = Field(
+        "notebooks",
+        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$",
+        max_length=200,
+        description="the folder of the module notebooks, relative to the server's root "
+        "(the repository on Binder)",
+    )
+
+
 class CourseMeta(_Source):
     """``course.yaml``: the course as a whole."""
 
@@ -187,6 +222,7 @@ class CourseMeta(_Source):
     study_format: StudyFormat
     requirements: list[Requirement] = Field(default_factory=list)
     policy: Policy = Policy()
+    live: Live = Live()
 
 
 # --- modules/<id>.md front matter ----------------------------------------------------

@@ -530,8 +530,6 @@ def _publish(
     kernel_name: str,
     signals: _Signals,
 ) -> PublishSummary:
-    from coursekit.html.site import index_html
-
     if course.root is None:
         raise BuildError("the course has no folder to execute from")
     # Every check comes first: a folder publish may not write fails before any kernel starts.
@@ -545,9 +543,9 @@ def _publish(
 
     summary = PublishSummary(out, len(course.modules))
     tasks, page_keys = _plan(course, course.root, work_dir, output, old_keys, force)
-    index_key = _sha256(index_html(course).encode())
+    index_key = _index_key(course)
     has_manifest = (out / MANIFEST).is_file()  # a site taken over from an old publish gets one
-    if not tasks and has_manifest and _page_is_current(output, "index.html", old_keys, index_key):
+    if not tasks and has_manifest and _indexes_are_current(output, old_keys, index_key):
         summary.cached = [m.id for m in course.modules]
         summary.changed = False
         return summary
@@ -563,7 +561,8 @@ def _publish(
 
     try:
         files, new_keys = _site_files(course, output, rendered, failed, page_keys, summary)
-        new_keys["index.html"] = index_key if not summary.unavailable else "partial"
+        for rel in _INDEXES:
+            new_keys[rel] = index_key if not summary.unavailable else "partial"
         # The pages and their keys are swapped in together: a publish stopped before the
         # swap leaves the old site and the old keys, one after it the new ones.
         committed = output.commit(
@@ -581,11 +580,25 @@ def _publish(
     return summary
 
 
+# The learners' index and the trainers' (coursekit.html.site.TRAINER_INDEX), under one key.
+_INDEXES = ("index.html", "trainer/index.html")
+
+
+def _index_key(course: Course) -> str:
+    from coursekit.html.site import index_html, trainer_index_html
+
+    return _sha256((index_html(course) + trainer_index_html(course)).encode())
+
+
+def _indexes_are_current(output: Output, old_keys: dict[str, str], key: str) -> bool:
+    return all(_page_is_current(output, rel, old_keys, key) for rel in _INDEXES)
+
+
 def _site_pages(course: Course) -> list[str]:
     """Every page publish writes, relative to the site."""
     from coursekit.html.site import VARIANTS, page_path
 
-    return [*(page_path(v, m.id) for m in course.modules for v in VARIANTS), "index.html"]
+    return [*(page_path(v, m.id) for m in course.modules for v in VARIANTS), *_INDEXES]
 
 
 def _plan(
@@ -646,7 +659,14 @@ def _site_files(
     A page is new when its module was rendered now; a module that failed or was not
     run keeps the page publish wrote before, and one that has none gets a placeholder.
     """
-    from coursekit.html.site import VARIANTS, index_html, nav_context, page_path, placeholder_html
+    from coursekit.html.site import (
+        VARIANTS,
+        index_html,
+        nav_context,
+        page_path,
+        placeholder_html,
+        trainer_index_html,
+    )
 
     files: dict[str, bytes] = {}
     new_keys: dict[str, str] = {}
@@ -669,7 +689,9 @@ def _site_files(
                 if module.id not in summary.unavailable:
                     summary.unavailable.append(module.id)
             files[rel] = data
-    files["index.html"] = index_html(course, summary.unavailable).encode()
+    index, trainer_index = _INDEXES
+    files[index] = index_html(course, summary.unavailable).encode()
+    files[trainer_index] = trainer_index_html(course, summary.unavailable).encode()
     return files, new_keys
 
 

@@ -6,8 +6,10 @@ mimebundle (``text/html`` for the handout,
 ``application/vnd.coursekit.worksheet+html``,
 ``application/vnd.coursekit.trainer+html``), widget views and the stored
 widget state go (nbconvert would otherwise prefer them, and they need
-JavaScript), streams go, and the worksheet gets the answer key and the trainer
-guide the trainer notes as an appendix. Cells tagged ``notebook-only`` go
+JavaScript), streams go, and the worksheet gets the answer key as an appendix
+(on a page of its own in print). What opens a page before the article (the
+trainer notes in a trainer guide, a printing note on a worksheet) is handed to
+the template as ``resources.coursekit.preface``. Cells tagged ``notebook-only`` go
 with nbconvert's ``TagRemovePreprocessor``. Inputs and prompts are excluded.
 
 The template (``coursekit/html/templates/handout``) extends nbconvert's ``basic``
@@ -26,7 +28,7 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from nbformat import NotebookNode
 
 from coursekit.html.env import TEMPLATES, html_lang, stylesheet
-from coursekit.html.fragments import appendix_html
+from coursekit.html.fragments import appendix_html, preface_html
 from coursekit.html.site import NavContext
 from coursekit.html.variants import MIMETYPES
 from coursekit.model import Course
@@ -122,6 +124,7 @@ def render_module(
             "css": stylesheet(),
             "variant": variant,
             "nav": nav,
+            "preface": preface_html(course, nav.module.id, variant),
         }
     }
     nb, resources = tags.preprocess(nb, resources)  # type: ignore[no-untyped-call]

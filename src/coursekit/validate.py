@@ -91,6 +91,8 @@ def _course_yaml_problems(course: Course, sources: Sources, partial: bool) -> li
         if module_id in seen:
             at(("modules", i), f"module {module_id!r} is listed twice")
         seen.add(module_id)
+        if module_id == "index":  # trainer/index.html is the trainers' index of the site
+            at(("modules", i), "module id 'index' is taken by the site's trainer index; rename it")
         if not os.path.lexists(root / "modules" / f"{module_id}.md"):
             at(
                 ("modules", i),

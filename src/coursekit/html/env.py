@@ -4,6 +4,8 @@ Autoescape is on for every template, and undefined names fail loudly
 (``StrictUndefined``). Two filters draw on the message catalogue:
 
 ``t``     ``{{ "record.heading"|t(learner=name) }}``: UI text in the ``lang`` of the context
+``tm``    ``{{ "checkpoint.cite"|tm(place=link) }}``: the same, around fields that are HTML
+          already (a link, a ``<time>``); the catalogue's text and plain fields are escaped
 ``date``  ``{{ module.meta.published|date }}``: a date as the catalogue's ``format.date`` writes it
 
 and ``emphasis_runs`` splits text into ``(text, emphasised)`` runs for the ``emph`` macro.
@@ -23,9 +25,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from coursekit.messages import msg
+from coursekit.messages import CATALOGUE, check_lang, msg
 from coursekit.text import split_emphasis
 
 __all__ = ["TEMPLATES", "environment", "format_date", "html_lang", "render", "stylesheet"]
@@ -69,6 +71,11 @@ def _t(context: Context, key: str, **fields: object) -> str:
 
 
 @pass_context
+def _t_markup(context: Context, key: str, **fields: object) -> Markup:
+    return escape(CATALOGUE[check_lang(_lang(context))][key]).format(**fields)
+
+
+@pass_context
 def _date(context: Context, value: object) -> str:
     return format_date(value, _lang(context))
 
@@ -85,6 +92,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["t"] = _t
+    env.filters["tm"] = _t_markup
     env.filters["date"] = _date
     env.filters["html_lang"] = html_lang
     env.filters["emphasis_runs"] = split_emphasis

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
@@ -33,7 +33,7 @@ from coursekit.model import (
     SingleChoice,
 )
 from coursekit.shuffle import Arrangement, arrange
-from coursekit.text import READING_RATE, reading_minutes
+from coursekit.text import READING_RATE, fold, plain, reading_minutes
 
 __all__ = [
     "VARIANTS",
@@ -41,12 +41,15 @@ __all__ = [
     "answer_key_html",
     "appendix_html",
     "checkpoint_html",
+    "citations",
     "emphasis_html",
     "evidence_lines",
     "evidence_place",
     "feedback_lines",
+    "glossary_anchor",
     "glossary_html",
     "paragraph_html",
+    "preface_html",
     "printed",
     "question_title",
     "reader_header_html",
@@ -89,31 +92,75 @@ def terms_in(course: Course, module: Module) -> list[GlossaryTerm]:
 
 
 @dataclass(frozen=True)
+class TermMark:
+    """How a glossary form is marked: with its definition as a title (hover), or as a link
+    to its entry in the glossary below the text."""
+
+    title: str | None = None
+    href: str | None = None
+
+
+@dataclass(frozen=True)
 class TermMarker:
-    """Splits text into runs, each a glossary form (with its definition) or plain text."""
+    """Splits text into runs, each a glossary form (with its mark) or plain text (``None``).
+
+    :meth:`of` marks every occurrence with its definition (a page of the live
+    reader, which has no glossary below it). :meth:`linked` marks the first
+    occurrence of each term with a link to its entry in the glossary of a whole
+    article, and leaves the others plain: on a phone a tap works where hovering
+    does not, and repeating each definition in every ``title`` doubled a handout.
+    """
 
     pattern: re.Pattern[str] | None
-    definitions: dict[str, str]
+    marks: dict[str, TermMark]
+    once: bool = False
+    seen: set[TermMark] = field(default_factory=set, compare=False)
+
+    @classmethod
+    def _make(cls, marks: dict[str, TermMark], once: bool = False) -> TermMarker:
+        if not marks:
+            return cls(None, {})
+        forms = sorted(marks, key=len, reverse=True)
+        return cls(re.compile("|".join(re.escape(f) for f in forms)), marks, once)
 
     @classmethod
     def of(cls, terms: Iterable[GlossaryTerm]) -> TermMarker:
-        definitions = {form: t.definition for t in terms for form in t.forms}
-        if not definitions:
-            return cls(None, {})
-        forms = sorted(definitions, key=len, reverse=True)
-        return cls(re.compile("|".join(re.escape(f) for f in forms)), definitions)
+        return cls._make({form: TermMark(title=t.definition) for t in terms for form in t.forms})
 
-    def __call__(self, text: str) -> list[tuple[str, str | None]]:
+    @classmethod
+    def linked(cls, terms: Iterable[GlossaryTerm]) -> TermMarker:
+        """Links to the entries of ``glossary_html(terms)``: ``#ck-g-1`` for the first."""
+        marks = {
+            form: TermMark(href=f"#{glossary_anchor(n)}")
+            for n, t in enumerate(terms, start=1)
+            for form in t.forms
+        }
+        return cls._make(marks, once=True)
+
+    def _mark(self, form: str) -> TermMark | None:
+        mark = self.marks[form]
+        if self.once:
+            if mark in self.seen:
+                return None
+            self.seen.add(mark)
+        return mark
+
+    def __call__(self, text: str) -> list[tuple[str, TermMark | None]]:
         if self.pattern is None:
             return [(text, None)]
-        runs: list[tuple[str, str | None]] = []
+        runs: list[tuple[str, TermMark | None]] = []
         pos = 0
         for match in self.pattern.finditer(text):
             runs.append((text[pos : match.start()], None))
-            runs.append((match.group(0), self.definitions[match.group(0)]))
+            runs.append((match.group(0), self._mark(match.group(0))))
             pos = match.end()
         runs.append((text[pos:], None))
         return runs
+
+
+def glossary_anchor(number: int) -> str:
+    """The id of the ``number``-th entry (from 1) of a glossary list."""
+    return f"ck-g-{number}"
 
 
 def paragraph_html(paragraph: Paragraph, terms: Iterable[GlossaryTerm] = ()) -> Markup:
@@ -151,6 +198,7 @@ def _glossary_entries(
     sep = msg(lang, "format.sep")
     return [
         {
+            "anchor": glossary_anchor(n),
             "term": t.term,
             "definition": t.definition,
             "places": sep.join(
@@ -158,7 +206,7 @@ def _glossary_entries(
             ),
             "general": t.general,
         }
-        for t in terms
+        for n, t in enumerate(terms, start=1)
     ]
 
 
@@ -177,7 +225,8 @@ def reader_html(course: Course, module: Module | str, lang: str = "zh") -> Marku
     terms = terms_in(course, module)
     header = reader_header_html(course, module, lang)
     entries = _glossary_entries(course, terms, lang)
-    return Markup(_macros(lang).reader(module, header, entries, TermMarker.of(terms)))
+    marker = TermMarker.linked(terms)
+    return Markup(_macros(lang).reader(module, header, entries, marker))
 
 
 # --- checkpoints ---------------------------------------------------------------------------
@@ -197,6 +246,33 @@ def evidence_lines(course: Course, question: Checkpoint, lang: str = "zh") -> li
     """Each piece of evidence in words: ``见附件二 ¶5：“…”`` (plain text, not escaped)."""
     return [
         msg(lang, "checkpoint.evidence", place=evidence_place(course, ev, lang), quote=ev.quote)
+        for ev in question.evidence
+    ]
+
+
+def _cite_href(course: Course, ev: Evidence, page_module: str) -> str | None:
+    """The link to the cited paragraph (or front matter) from ``page_module``'s page: ``#p-4``
+    on the same page, ``a3.html#p-4`` for another module's page of the same variant, which
+    is in the same folder."""
+    if ev.module not in {m.id for m in course.modules}:
+        return None
+    anchor = f"p-{ev.paragraph}" if ev.paragraph is not None else f"ck-m-{ev.module}"
+    return f"#{anchor}" if ev.module == page_module else f"{ev.module}.html#{anchor}"
+
+
+def citations(
+    course: Course, question: Checkpoint, page_module: str, lang: str = "zh"
+) -> list[dict[str, str | None]]:
+    """Each piece of evidence as the printed pages cite it: its place (``附件三 ¶4``), the
+    link to it from ``page_module``'s page, and its quote, left out (``None``) when the
+    explanation quotes it already."""
+    explained = fold(plain(question.explanation))
+    return [
+        {
+            "place": evidence_place(course, ev, lang),
+            "href": _cite_href(course, ev, page_module),
+            "quote": None if fold(plain(ev.quote)) in explained else ev.quote,
+        }
         for ev in question.evidence
     ]
 
@@ -233,14 +309,14 @@ def question_title(question: Checkpoint, lang: str, number: int | None) -> str:
     return f"{msg(lang, 'checkpoint.number', number=number)} · {kind}"
 
 
-def _solution(course: Course, question: Checkpoint, lang: str) -> dict[str, Any]:
+def _solution(course: Course, question: Checkpoint, page_module: str, lang: str) -> dict[str, Any]:
     arrangement = printed(course, question)
     key = answer_key(question, arrangement, lang)
     return {
         "answer": key.summary,
         "answer_lines": key.lines,
         "explanation": question.explanation,
-        "evidence": evidence_lines(course, question, lang),
+        "evidence": citations(course, question, page_module, lang),
         "feedback": feedback_lines(question, arrangement, lang),
     }
 
@@ -265,7 +341,7 @@ def checkpoint_html(
             question_title(question, lang, number),
             parts,
             printed(course, question),
-            _solution(course, question, lang),
+            _solution(course, question, module_id, lang),
         )
     )
 
@@ -273,7 +349,11 @@ def checkpoint_html(
 def answer_key_html(course: Course, module_id: str, lang: str = "zh") -> Markup:
     """A module's answers, explanations and evidence as a numbered list (worksheet appendix)."""
     entries = [
-        {"id": q.id, "title": question_title(q, lang, n), "solution": _solution(course, q, lang)}
+        {
+            "id": q.id,
+            "title": question_title(q, lang, n),
+            "solution": _solution(course, q, module_id, lang),
+        }
         for n, q in enumerate(course.checkpoints_for(module_id), start=1)
     ]
     label = course.module(module_id).label
@@ -292,18 +372,28 @@ def reflection_html(
     return Markup(_macros(lang).reflection(reflection, rules))
 
 
-def trainer_notes_html(module: Module, lang: str = "zh") -> Markup:
-    """Key points, discussion questions, misreadings and time; empty if the module has none."""
-    return Markup(_macros(lang).trainer_notes(module))
+def trainer_notes_html(module: Module, lang: str = "zh", level: int = 3) -> Markup:
+    """Key points, discussion questions, misreadings and time; empty if the module has none.
+    ``level`` is the level of its heading."""
+    return Markup(_macros(lang).trainer_notes(module, level))
 
 
 def appendix_html(course: Course, module_id: str, variant: str) -> Markup:
-    """A page's appendix: the answer key (worksheet), the trainer notes (trainer), or nothing."""
-    lang = course.meta.lang
-    if variant == "worksheet":
-        body = answer_key_html(course, module_id, lang)
-    elif variant == "trainer":
-        body = trainer_notes_html(course.module(module_id), lang)
-    else:
+    """A page's appendix: the answer key on a page of its own (worksheet), or nothing."""
+    if variant != "worksheet":
         return Markup("")
+    lang = course.meta.lang
+    body = answer_key_html(course, module_id, lang)
     return Markup(_macros(lang).appendix(variant, body))
+
+
+def preface_html(course: Course, module_id: str, variant: str) -> Markup:
+    """What opens a page before the article: the trainer notes (trainer guide: the trainer
+    prepares from them), where the answer key starts (worksheet, on screen), or nothing."""
+    lang = course.meta.lang
+    body = Markup("")
+    if variant == "trainer":
+        body = trainer_notes_html(course.module(module_id), lang, level=2)
+    elif variant == "worksheet" and not course.checkpoints_for(module_id):
+        return body  # no questions, no key: nothing to say about printing it
+    return Markup(_macros(lang).preface(variant, body))
