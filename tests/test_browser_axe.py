@@ -1,7 +1,7 @@
 """axe-core on every page coursekit writes, at phone width: no serious or critical violation.
 
-The published site (index, and each module's handout, worksheet and trainer
-guide), a learner's record page and the trainer's report, all served over HTTP
+The published site (the learners' index, the trainers' index, and each module's
+handout, worksheet and trainer guide), a learner's record page and the trainer's report, all served over HTTP
 and checked in Chromium with the axe-core that axe-playwright-python ships.
 Every violation found is printed, whatever its impact; only serious and
 critical ones fail the test. No rule is disabled.
@@ -74,7 +74,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation_at_phone_width(
     from playwright.sync_api import sync_playwright
 
     url, pages = served
-    assert {"index.html", "record.html", "report/index.html"} <= set(pages)
+    assert {"index.html", "trainer/index.html", "record.html", "report/index.html"} <= set(pages)
     assert any(p.startswith("handout/") for p in pages)
     assert any(p.startswith("worksheet/") for p in pages)
     assert any(p.startswith("trainer/") for p in pages)

@@ -142,6 +142,7 @@ def _copy_of(published: Path, tmp_path: Path) -> Path:
 
 
 PAGES = [f"{v}/{m}.html" for v in ("handout", "worksheet", "trainer") for m in ("overview", "a1")]
+INDEXES = ["index.html", "trainer/index.html"]  # the learners' index and the trainers'
 
 
 def _publish(tmp_path: Path) -> Command:
@@ -150,7 +151,7 @@ def _publish(tmp_path: Path) -> Command:
         site,
         _runner("publish", course, "--out", site, "--build-dir", tmp_path / "build", "-q"),
         _append(course / "modules" / "a1.md", "发布之后又补充的一段文字。"),
-        ["index.html", *PAGES],
+        [*INDEXES, *PAGES],
         "handout",
     )
 
@@ -362,7 +363,7 @@ def test_a_site_of_the_old_publish_is_taken_over_once(published: Path, tmp_path:
     files["extra/page.html"] = b"<p>the publisher's own page</p>"
     (site / "extra").mkdir()
     (site / "extra" / "page.html").write_bytes(files["extra/page.html"])
-    before = {rel: (site / rel).read_bytes() for rel in ["index.html", *PAGES]}
+    before = {rel: (site / rel).read_bytes() for rel in [*INDEXES, *PAGES]}
     command = _runner("publish", root / "course", "--out", site, "--build-dir", root / "build")
     result = _ok(command("-q"))
     _assert_kept(site, files)

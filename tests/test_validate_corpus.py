@@ -496,6 +496,20 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         ["course.yaml:6: [modules[2]] module 'm1' is listed twice"],
     ),
     (
+        "live-address-not-http",  # it becomes a link on every module page
+        edit(
+            "course.yaml",
+            "notice_module: notice\n",
+            "notice_module: notice\nlive:\n  binder: javascript:alert(1)\n  notebooks: ../nb\n",
+        ),
+        [
+            "course.yaml:7: [live.binder] should be an http:// or https:// address, without "
+            "?query or #fragment",
+            "course.yaml:8: [live.notebooks] should be a folder path such as notebooks or "
+            "course/notebooks",
+        ],
+    ),
+    (
         "module-named-index",  # trainer/index.html is the site's trainers' index
         edit("course.yaml", "modules: [notice, m1]", "modules: [notice, m1, index]"),
         [

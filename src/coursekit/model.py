@@ -10,12 +10,20 @@ the Markdown body: numbered paragraphs and sub-sections.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from coursekit.errors import Problem
 from coursekit.hashing import hash_files
@@ -174,19 +182,35 @@ class Policy(_Source):
     lint: LintPolicy = LintPolicy()
 
 
-# An http(s) URL without a query or fragment: coursekit appends the path or query it needs.
+# An http(s) address without a query or fragment: coursekit appends the path or query it needs.
+_WEB_ADDRESS = r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s?#\"'<>]*)?$"
+_FOLDER = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$"
+
+
+def _matching(pattern: str, what: str) -> AfterValidator:
+    """A check that says what was expected (a bare pattern mismatch reads as an id's)."""
+
+    def check(value: str) -> str:
+        if re.fullmatch(pattern, value) is None:
+            raise ValueError(f"should be {what}")
+        return value
+
+    return AfterValidator(check)
+
+
 WebAddress = Annotated[
     str,
+    _matching(_WEB_ADDRESS, "an http:// or https:// address, without ?query or #fragment"),
     Field(
-        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s?#\"'<>]*)?$",
         max_length=300,
         description="an http:// or https:// address, without ?query or #fragment",
+        json_schema_extra={"pattern": _WEB_ADDRESS},
     ),
 ]
 
 
 class Live(_Source):
-    """Where the course runs live: each module's page on the static site links its Voila view.
+    """Where the course runs live: each module's page on the static site links its Voilà view.
 
     Without it (the default) the site links nothing live.
     """
@@ -199,13 +223,16 @@ class Live(_Source):
         description="a JupyterHub's user-redirect URL, "
         "e.g. https://hub.example.org/hub/user-redirect",
     )
-    notebooks: str = Field(
-        "notebooks",
-        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$",
-        max_length=200,
-        description="the folder of the module notebooks, relative to the server's root "
-        "(the repository on Binder)",
-    )
+    notebooks: Annotated[
+        str,
+        _matching(_FOLDER, "a folder path such as notebooks or course/notebooks"),
+        Field(
+            max_length=200,
+            description="the folder of the module notebooks, relative to the server's root "
+            "(the repository on Binder)",
+            json_schema_extra={"pattern": _FOLDER},
+        ),
+    ] = "notebooks"
 
 
 class CourseMeta(_Source):

@@ -150,7 +150,7 @@ def _neighbour(module: Module) -> Neighbour:
 
 
 def live_links(course: Course, module_id: str) -> tuple[Link, ...]:
-    """Links to the module's Voila view on the course's Binder and hub; none if it has neither.
+    """Links to the module's Voilà view on the course's Binder and hub; none if it has neither.
 
     The notebook is named as ``coursekit build`` names it (``04-a3.ipynb``): the
     path is ``voila/render/<live.notebooks>/<name>``, a Binder's ``urlpath`` or the
