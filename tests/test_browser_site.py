@@ -177,10 +177,10 @@ def test_a_printed_handout_has_no_self_check_and_ruled_reflections(
     page.emulate_media(media="print")
     assert not page.locator("details.ck-selfcheck").first.is_visible()
     assert page.get_by_text("自查答案").first.is_hidden()
-    assert ruled.is_visible() and ruled.locator("span").count() >= 4
-    assert ruled.locator("span").first.evaluate("e => getComputedStyle(e).borderBottomStyle") == (
-        "solid"
-    )
+    assert ruled.is_visible() and ruled.locator(".ck-rule").count() >= 4
+    assert ruled.locator(".ck-rule").first.evaluate(
+        "e => getComputedStyle(e).borderBottomStyle"
+    ) == ("solid")
     assert page.locator(".ck-order-hint").first.inner_text() == "按正确的顺序写出各项的字母。"
     page.close()
 

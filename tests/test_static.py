@@ -330,7 +330,7 @@ def test_reflection_has_prompt_guidance_minimum_and_ruled_area(course: Course) -
     assert doc.select_one(".ck-prompt").get_text() == reflection.prompt
     assert doc.select_one(".ck-guidance").get_text() == "提示：写出一两件具体的事。"
     assert doc.select_one(".ck-min").get_text() == "建议至少写 20 字。"
-    assert len(doc.select(".ck-ruled span")) >= 4  # ruled lines, shown in print only
+    assert len(doc.select(".ck-ruled .ck-rule")) >= 4  # ruled lines, shown in print only
     assert doc.select_one("section.ck-reflection")["id"] == f"ck-r-{reflection.id}"
 
 
