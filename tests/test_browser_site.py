@@ -125,10 +125,11 @@ def test_options_are_lettered_once_and_nothing_is_in_fake_italics(
     for rel in ("handout/a3.html", "worksheet/a3.html", "trainer/a3.html"):
         page.goto(url + rel)
         markers = page.evaluate(
-            """() => [...document.querySelectorAll('ol.ck-options > li, ol.ck-match-items > li')]
+            """() => [...document.querySelectorAll(
+                'ol.ck-options > li, ol.ck-match-items > li, .ck-answer-key > ol > li')]
                 .map(li => getComputedStyle(li).listStyleType)"""
         )
-        assert markers and set(markers) == {"none"}, rel
+        assert markers and set(markers) == {"none"}, rel  # the letter or 第 N 题 is the number
         letters = page.locator("ol.ck-options > li .ck-letter").all_inner_texts()
         assert letters and all(re.fullmatch(r"[A-Z]\.", t) for t in letters), rel
         slanted = page.evaluate(
