@@ -131,7 +131,11 @@ def test_a_right_answer_is_praised_explained_and_saved(
     assert lines[0] == "✔ 回答正确。"
     assert lines[1] == f"解析：{cp.question.explanation}"
     assert evidence in lines
-    assert cp.count.value == "已作答 1 次。"
+    if cp.reveal_after == 1:  # the answer may be shown now: the count says how many tries
+        assert (cp.count.value, cp.lock.value) == ("已作答 1 次。", "")
+    else:  # still locked: the words beside the button count them
+        assert cp.lock.value == f"作答 {cp.reveal_after} 次后可查看答案（已作答 1 次）"
+        assert cp.count.value == ""
     [row] = store.attempts(LEARNER, "demo", "a1", qid)
     assert (row.answer, row.correct) == (stored, True)
 
@@ -244,7 +248,7 @@ def test_without_a_learner_nothing_can_be_saved_until_one_is_named(
     session = LearnerSession(store)
     cp = make(course, store, "q-single", learner=session)
     assert cp.submit.disabled and cp.input.radio.disabled  # type: ignore[attr-defined]
-    assert seen(cp) == ["请先在上方填写姓名，再作答。"]
+    assert seen(cp) == ["请先在页面上方填写或确认姓名，再作答。"]
     session.name.value = "李四"
     session.start.click()
     assert not cp.submit.disabled

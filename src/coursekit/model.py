@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,6 +22,7 @@ from coursekit.hashing import hash_files
 from coursekit.text import plain
 
 __all__ = [
+    "DEFAULT_TIMEZONES",
     "Category",
     "Checkpoint",
     "Course",
@@ -173,6 +174,15 @@ class Policy(_Source):
     lint: LintPolicy = LintPolicy()
 
 
+#: The time zone a course's times are shown in when ``course.yaml`` names none.
+DEFAULT_TIMEZONES: dict[str, str] = {"zh": "Asia/Shanghai", "en": "UTC"}
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """The default depends on ``lang``: the description states it, not a fixed ``default``."""
+    schema.pop("default", None)
+
+
 class CourseMeta(_Source):
     """``course.yaml``: the course as a whole."""
 
@@ -181,12 +191,45 @@ class CourseMeta(_Source):
     issuer: Text
     date: dt.date
     lang: Literal["zh", "en"] = "zh"
+    timezone: str = Field(
+        "UTC",
+        pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)*$",
+        max_length=64,
+        description="the IANA time zone every time is shown in to learners and trainers, "
+        "e.g. Asia/Shanghai; default Asia/Shanghai when lang is zh, UTC otherwise. "
+        "Stored times stay in UTC",
+        json_schema_extra=_no_default,
+    )
     notice_module: Slug = Field(description="the module that holds the cover notice")
     modules: list[Slug] = Field(min_length=1, description="module ids, in study order")
     categories: list[Category] = Field(min_length=1)
     study_format: StudyFormat
     requirements: list[Requirement] = Field(default_factory=list)
     policy: Policy = Policy()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _timezone_of_lang(cls, data: Any) -> Any:
+        """No ``timezone``: the one of the course's language (:data:`DEFAULT_TIMEZONES`)."""
+        if isinstance(data, dict) and data.get("timezone") is None:
+            lang = data.get("lang", "zh")
+            return {**data, "timezone": DEFAULT_TIMEZONES.get(lang, "UTC")}
+        return data
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            if name == "localtime":  # the machine's own zone: UTC on Binder
+                raise ValueError(name)
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}: use an IANA name such as Asia/Shanghai or UTC"
+            ) from None
+        return name
 
 
 # --- modules/<id>.md front matter ----------------------------------------------------
