@@ -130,10 +130,18 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
 
     @property
     def course(self) -> Course:
-        """The course whose record the banner exports (the bundled one unless given)."""
+        """The course whose record the banner exports: the one given to the session or to
+        its first widget, else the bundled one."""
         if self._course is None:
             self._course = default_course()
         return self._course
+
+    def use_course(self, course: Course) -> None:
+        """A widget's course, for a session made without one; a learner's work in it counts."""
+        if self._course is None:
+            self._course = course
+            if self.learner and self._has_work(self.learner):
+                self.unexported = True
 
     # -- naming ----------------------------------------------------------------------------
 
@@ -261,15 +269,13 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         """
         if self.saving.waiting_for(self.store):
             return True
+        if self._course is None:
+            return False  # known once a widget names its course (use_course)
         try:
             dump = self.store.dump(learner, self.course.id)
         except StoreError:
             return False
         return bool(dump.reads or dump.attempts or dump.reflections)
-
-    def time(self, stamp: str) -> str:
-        """A stored time as the learner reads it, in the course's time zone."""
-        return shown_time(stamp, self.course.meta.timezone, self.lang)
 
     def static_html(self, variant: Variant) -> str:
         """Nothing: a handout has no learner to name, and the publisher drops empty outputs."""
@@ -333,6 +339,8 @@ def make_context(
         store = learner.store if store is None else store
     store = store if store is not None else default_store()
     course = course if course is not None else default_course()
+    if isinstance(learner, LearnerSession):
+        learner.use_course(course)
     return Context(
         course=course,
         store=store,
