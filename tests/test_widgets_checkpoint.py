@@ -405,3 +405,24 @@ def test_a_paragraph_of_another_module_links_to_that_modules_page(
     link = card.select_one("a.ck-module-link")
     assert link["href"] == "02-a1.ipynb?p=1"  # coursekit.build's notebook name, then ¶
     assert link.get_text() == "打开附件一，从 ¶1 读起"
+
+
+def test_a_cited_hostile_paragraph_stays_text_in_the_card_and_the_reader(
+    hostile_course: Course, store: SQLiteStore
+) -> None:
+    from test_static import assert_inert
+
+    session = LearnerSession(store, '"><img src=x onerror=alert(5)>', course=hostile_course)
+    reader = Reader("a1", course=hostile_course, store=store, learner=session)
+    question = next(q for q in hostile_course.checkpoints_for("a1") if q.id == "q-single")
+    cp = Checkpoint(question, "a1", course=hostile_course, store=store, learner=session)
+    cp.input.radio.value = "国务院"  # type: ignore[attr-defined]
+    cp.submit.click()
+    assert [b.description for b in cp.cites.children] == ["查看附件一 ¶1", "查看附件一 ¶6"]
+    cp.cites.children[1].click()
+    assert "alert(1)" in BeautifulSoup(cp.cited.value, "html.parser").get_text()
+    body = BeautifulSoup(reader.body.value, "html.parser")
+    mark = body.style.extract()  # the one style the reader writes: its own mark, nothing else
+    assert mark.get_text().startswith(f'.{reader.scope} [id="p-6"]{{background:')
+    for html in (cp.cited.value, str(body), cp.feedback.value):
+        assert_inert(html)

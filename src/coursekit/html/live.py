@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from coursekit.html.env import environment, stylesheet
+from coursekit.html.env import TEMPLATES, environment
 from coursekit.model import Paragraph
 
 __all__ = [
@@ -140,8 +140,10 @@ def live_stylesheet() -> Markup:
     JupyterLab shows a notebook's widgets in its own page, so nothing that
     selects a bare element (``body``, ``a``, ``table``) may go with them; the
     fragments the widgets show (reader, prompts, glossary) keep their look.
+    Read from the file itself: pages have no use for the live section.
     """
-    pages, _, live = str(stylesheet()).partition(LIVE_MARKER)
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    pages, _, live = css.partition(LIVE_MARKER)
     kept = [rule for prelude, rule in _rules(pages) if _ours(prelude)]
     return Markup("\n".join([*kept, *(rule for _, rule in _rules(live))]))
 
