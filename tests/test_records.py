@@ -521,3 +521,12 @@ def test_the_record_page_stacks_each_answer_on_a_phone(tmp_path: Path) -> None:
                 assert not labels.first.is_visible() and head.is_visible()
             page.close()
         browser.close()
+
+
+def test_a_multiple_choice_answer_is_not_shown_as_an_order() -> None:
+    page = BeautifulSoup(record_page(COURSE, long_record()), "html.parser")
+    answers = [td.get_text() for td in page.select("tbody tr td:nth-of-type(2)")]
+    multiple = next(q for _, q in QUESTIONS[:12] if q.type == "multiple")
+    order = next(q for _, q in QUESTIONS[:12] if q.type == "order")
+    assert "作答" + "；".join(multiple.answer) in answers  # type: ignore[arg-type]
+    assert "作答" + " → ".join(order.answer) in answers  # type: ignore[arg-type]

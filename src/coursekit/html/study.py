@@ -29,12 +29,19 @@ __all__ = ["RECORD_PAGE_MARKS", "given_answer_text", "record_page", "report_page
 RECORD_PAGE_MARKS = (GENERATOR_META, '<body class="ck-page ck-record">')
 
 
-def given_answer_text(answer: Answer, lang: str = "zh") -> str:
-    """A learner's answer in words, as the record page and the report show it."""
+def given_answer_text(answer: Answer, lang: str = "zh", kind: str | None = None) -> str:
+    """A learner's answer in words, as the record page and the report show it.
+
+    A list is an order (``A → B``) unless ``kind`` says it is a multiple choice, whose
+    options are joined with ``；`` (they may contain ``、`` themselves).
+    """
     if isinstance(answer, bool):
         return msg(lang, "answer.true" if answer else "answer.false")
     if isinstance(answer, list):
-        return msg(lang, "answer.order_sep").join(answer) if answer else msg(lang, "answer.none")
+        if not answer:
+            return msg(lang, "answer.none")
+        sep = "format.pair_sep" if kind == "multiple" else "answer.order_sep"
+        return msg(lang, sep).join(answer)
     if isinstance(answer, dict):
         return msg(lang, "format.pair_sep").join(
             msg(lang, "answer.pair", key=k, value=v or msg(lang, "format.none"))
@@ -74,7 +81,7 @@ def record_page(course: Course, record: dict[str, Any]) -> str:
             attempts.append(
                 {
                     "prompt": q.prompt if q else a["checkpoint"],
-                    "answer": given_answer_text(a["answer"], lang),
+                    "answer": given_answer_text(a["answer"], lang, q.type if q else None),
                     "verdict": verdict,
                     "at": _when(a["at"], course),
                 }

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from coursekit.answers import now, shown_time
+from coursekit.answers import local_time, now, shown_time
 from coursekit.errors import StoreError
 from coursekit.html import live, record_page
 from coursekit.messages import msg
@@ -47,8 +47,10 @@ def make_export(
     """The record of ``learner`` with what still waits for the store; raises ``StoreError``."""
     record, note = _record(course, store, waiting, learner, lang)
     text = record_json(record)
-    stem = f"coursekit-record-{course.id}-{learner}-{dt.date.today().isoformat()}"
-    made = shown_time(now(), course.meta.timezone, lang)
+    stamp = now()
+    today = local_time(stamp, course.meta.timezone) or dt.datetime.now(dt.timezone.utc)
+    stem = f"coursekit-record-{course.id}-{learner}-{today.date().isoformat()}"
+    made = shown_time(stamp, course.meta.timezone, lang)
     status = live.lines([msg(lang, "record.ready", time=made), note])
     links = [
         (f"{stem}.json", live.data_url(text, "application/json"), msg(lang, "record.json")),
