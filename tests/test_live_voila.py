@@ -75,6 +75,8 @@ def test_a_learner_answers_writes_and_finds_it_all_after_a_reload(voila: tuple[s
         page.screenshot(path=str(OUTPUT / "live-voila.png"))
 
         page.reload()  # a new kernel: everything must come back from the store
+        expect(page.get_by_text("继续学习：测试学员？")).to_be_visible()  # asked, not reused
+        page.get_by_role("button", name="继续").click()
         expect(page.locator("textarea").first).to_have_value(REFLECTION)
         expect(question_after_reload(page).get_by_text("回答正确。")).to_be_visible()
         page.screenshot(path=str(OUTPUT / "live-voila-reloaded.png"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import zipfile
@@ -449,3 +450,83 @@ def test_a_record_page_is_recognised_by_its_generator_tag_in_any_language(tmp_pa
     assert not _is_record_page(page)
     page.write_text("<!DOCTYPE html><title>学习记录 · x</title><p><small>校验码 1</small>", "utf-8")
     assert not _is_record_page(page)
+
+
+def test_the_readable_page_shows_times_in_the_course_time_zone_and_names_the_day() -> None:
+    page = BeautifulSoup(record_page(COURSE, make_record("王五")), "html.parser")
+    assert COURSE.meta.timezone == "Asia/Shanghai"  # a zh course's default
+    shown = page.find("time", attrs={"datetime": "2020-02-05T08:01:00+00:00"})
+    assert shown is not None and shown.get_text() == "2月5日 16:01"  # UTC+8
+    text = page.get_text(" ")
+    assert "阅读：已读完（2月5日 16:00）" in text
+    assert "最近学习：2月5日 17:00" in text  # the reflection, saved at 09:00 UTC
+    assert "T08:" not in text and "+00:00" not in text  # no raw ISO stamp is shown
+
+    elsewhere = dataclasses.replace(
+        COURSE, meta=COURSE.meta.model_copy(update={"timezone": "America/New_York"})
+    )
+    page = BeautifulSoup(record_page(elsewhere, make_record("王五")), "html.parser")
+    shown = page.find("time", attrs={"datetime": "2020-02-05T08:01:00+00:00"})
+    assert shown is not None and shown.get_text() == "2月5日 03:01"  # UTC−5
+
+
+def long_record() -> dict[str, object]:
+    """A record whose answers are long: a multiple choice, a matching, an ordering."""
+    store = SQLiteStore(memory=True)
+    store.add_learner("王建国")
+    stamp = "2020-02-05T06:37:00+00:00"
+    for module, q in QUESTIONS[:12]:
+        answer: object = q.answer
+        if q.type == "match":  # every item given the same option: wrong, and long
+            answer = {pair.item: q.options[0] for pair in q.answer}  # type: ignore[union-attr]
+        elif q.type == "fill":
+            answer = "、".join(q.answer)  # type: ignore[arg-type]
+        store.add_attempt("王建国", COURSE.id, module, q.id, answer, False, at=stamp)  # type: ignore[arg-type]
+    record = export_record(COURSE, store, "王建国")
+    store.close()
+    return record
+
+
+@pytest.mark.browser
+def test_the_record_page_stacks_each_answer_on_a_phone(tmp_path: Path) -> None:
+    """At 375 px every cell is a full-width labelled line; at 1280 px the table keeps its head."""
+    from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, need_chromium
+
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "record.html"
+    path.write_text(record_page(COURSE, long_record()), "utf-8")
+    OUTPUT.mkdir(exist_ok=True)
+    measure = """() => [...document.querySelectorAll('.ck-table td')].map(td => {
+        const size = parseFloat(getComputedStyle(td).fontSize);
+        return td.getBoundingClientRect().width / size; })"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for width in (375, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 812})
+            page.goto(path.as_uri())
+            widths = page.evaluate(measure)
+            page.screenshot(path=str(OUTPUT / f"record-page-{width}px.png"), full_page=True)
+            assert len(widths) == 4 * 12
+            assert min(widths) >= 6, f"a column {min(widths):.1f} characters wide at {width} px"
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0
+            labels = page.locator(".ck-table td .ck-cell-label")
+            head = page.locator(".ck-table thead th").first
+            if width == 375:
+                assert labels.first.is_visible() and labels.first.inner_text() == "题目"
+                assert page.locator("td time").first.inner_text() == "2月5日 14:37"
+            else:
+                assert not labels.first.is_visible() and head.is_visible()
+            page.close()
+        browser.close()
+
+
+def test_a_multiple_choice_answer_is_not_shown_as_an_order() -> None:
+    page = BeautifulSoup(record_page(COURSE, long_record()), "html.parser")
+    answers = [td.get_text() for td in page.select("tbody tr td:nth-of-type(2)")]
+    multiple = next(q for _, q in QUESTIONS[:12] if q.type == "multiple")
+    order = next(q for _, q in QUESTIONS[:12] if q.type == "order")
+    assert "作答" + "；".join(multiple.answer) in answers  # type: ignore[arg-type]
+    assert "作答" + " → ".join(order.answer) in answers  # type: ignore[arg-type]

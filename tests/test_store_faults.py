@@ -314,7 +314,7 @@ def test_defect7_checkpoint_says_unsaved_keeps_the_answer_and_saves_it_later(
     cp.input.text.value = typed  # type: ignore[attr-defined]
     cp.submit.click()
     assert feedback(cp)[0] == "✘ 回答不正确，请再试一次。"  # the learner is still answered
-    assert cp.count.value == "已作答 1 次。"
+    assert cp.lock.value == "作答 2 次后可查看答案（已作答 1 次）"
     assert cp.status.value == f"未保存：{FULL}。{KEPT}"
     assert cp.retry.layout.display is None  # "重新保存" is offered
     assert cp.retry.description == "重新保存"

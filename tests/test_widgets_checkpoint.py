@@ -17,6 +17,7 @@ from coursekit.widgets import (
     CheckpointSet,
     CheckpointSettings,
     LearnerSession,
+    Reader,
 )
 
 LEARNER = "张三"
@@ -131,7 +132,11 @@ def test_a_right_answer_is_praised_explained_and_saved(
     assert lines[0] == "✔ 回答正确。"
     assert lines[1] == f"解析：{cp.question.explanation}"
     assert evidence in lines
-    assert cp.count.value == "已作答 1 次。"
+    if cp.reveal_after == 1:  # the answer may be shown now: the count says how many tries
+        assert (cp.count.value, cp.lock.value) == ("已作答 1 次。", "")
+    else:  # still locked: the words beside the button count them
+        assert cp.lock.value == f"作答 {cp.reveal_after} 次后可查看答案（已作答 1 次）"
+        assert cp.count.value == ""
     [row] = store.attempts(LEARNER, "demo", "a1", qid)
     assert (row.answer, row.correct) == (stored, True)
 
@@ -244,7 +249,7 @@ def test_without_a_learner_nothing_can_be_saved_until_one_is_named(
     session = LearnerSession(store)
     cp = make(course, store, "q-single", learner=session)
     assert cp.submit.disabled and cp.input.radio.disabled  # type: ignore[attr-defined]
-    assert seen(cp) == ["请先在上方填写姓名，再作答。"]
+    assert seen(cp) == ["请先在页面上方填写或确认姓名，再作答。"]
     session.name.value = "李四"
     session.start.click()
     assert not cp.submit.disabled
@@ -317,3 +322,107 @@ def test_the_mimebundle_carries_three_static_renderings_without_learner_data(
     for html in (bundle["text/html"], bundle[WORKSHEET_MIME], bundle[TRAINER_MIME]):
         assert LEARNER not in html
         assert "ck-feedback" not in html and "回答不正确" not in html
+
+
+def test_the_answer_lock_is_explained_in_words_beside_the_button(
+    course: Course, store: SQLiteStore
+) -> None:
+    cp = make(course, store, "q-single")
+    beside = next(row for row in cp.children if cp.reveal in getattr(row, "children", ()))
+    assert cp.lock in beside.children  # visible text next to the button, not a tooltip
+    assert cp.reveal.disabled and cp.lock.value == "作答 2 次后可查看答案（已作答 0 次）"
+    cp.input.radio.value = "国务院"  # type: ignore[attr-defined]
+    cp.submit.click()
+    assert cp.reveal.disabled and cp.lock.value == "作答 2 次后可查看答案（已作答 1 次）"
+    cp.submit.click()
+    assert not cp.reveal.disabled and cp.lock.value == ""
+    assert cp.count.value == "已作答 2 次。"
+    english = make(course, store, "q-single", lang="en", learner="李四")
+    assert english.lock.value == "The answer can be shown after 2 attempts (0 so far)"
+
+
+def test_right_and_wrong_differ_in_colour_icon_and_words(
+    course: Course, store: SQLiteStore
+) -> None:
+    cp = make(course, store, "q-single")
+    cp.input.radio.value = "国务院"  # type: ignore[attr-defined]
+    cp.submit.click()
+    box = BeautifulSoup(cp.feedback.value, "html.parser").select_one(".ck-feedback")
+    assert box["class"] == ["ck-feedback", "ck-wrong"]
+    icon = box.select_one(".ck-verdict .ck-icon")
+    assert (icon.get_text(), icon["aria-hidden"]) == ("✘", "true")
+    assert box.select_one(".ck-verdict").get_text() == "✘ 回答不正确，请再试一次。"
+    assert "ck-state-wrong" in cp._dom_classes and "ck-live-card" in cp._dom_classes
+    cp.input.radio.value = "党中央"  # type: ignore[attr-defined]
+    cp.submit.click()
+    box = BeautifulSoup(cp.feedback.value, "html.parser").select_one(".ck-feedback")
+    assert box["class"] == ["ck-feedback", "ck-right"]
+    assert box.select_one(".ck-verdict").get_text() == "✔ 回答正确。"
+    assert "ck-state-right" in cp._dom_classes and "ck-state-wrong" not in cp._dom_classes
+
+
+def test_a_cited_paragraph_is_brought_to_the_question_and_the_reader_turns_to_it(
+    course: Course, store: SQLiteStore
+) -> None:
+    session = LearnerSession(store, LEARNER, course=course)
+    reader = Reader("a1", course=course, store=store, learner=session)
+    cp = make(course, store, "q-truefalse", learner=session)
+    assert cp.cites.layout.display == "none"  # nothing to reread before an answer
+    cp.input.radio.value = True  # type: ignore[attr-defined]
+    cp.submit.click()
+    assert seen(cp)[-1] == "请重读附件一 ¶4。"
+    assert cp.cites.layout.display is None
+    [button] = cp.cites.children
+    assert button.description == "查看附件一 ¶4"
+    button.click()
+    card = BeautifulSoup(cp.cited.value, "html.parser")
+    assert card.select_one(".ck-cited-place").get_text() == (
+        "附件一 ¶4（上方正文已翻到第 2 页，该段已标出）"
+    )
+    assert card.select_one(".ck-para").get_text() == (
+        "¶4 2月5日，市委组织部印发通知，要求党员分散个人自学。"
+    )
+    assert card.select("[id]") == []  # the reader's copy keeps the id
+    assert reader.page == 1 and reader.cited == 4
+    assert f'.{reader.scope} [id="p-4"]' in reader.body.value
+    cp.input.radio.value = False  # type: ignore[attr-defined]
+    cp.submit.click()
+    assert cp.cites.layout.display is None  # the right answer cites it too
+    assert cp.cited.value != ""
+
+
+def test_a_paragraph_of_another_module_links_to_that_modules_page(
+    course: Course, store: SQLiteStore
+) -> None:
+    question = next(q for q in course.checkpoints_for("a1") if q.id == "q-single")
+    # shown on the notice's page, whose reader is not a1's: the link opens a1's page at ¶1
+    cp = Checkpoint(question, "overview", course=course, store=store, learner=LEARNER)
+    cp.input.radio.value = "党中央"  # type: ignore[attr-defined]
+    cp.submit.click()
+    cp.cites.children[0].click()
+    card = BeautifulSoup(cp.cited.value, "html.parser")
+    assert card.select_one(".ck-cited-place").get_text() == "附件一 ¶1"
+    link = card.select_one("a.ck-module-link")
+    assert link["href"] == "02-a1.ipynb?p=1"  # coursekit.build's notebook name, then ¶
+    assert link.get_text() == "打开附件一，从 ¶1 读起"
+
+
+def test_a_cited_hostile_paragraph_stays_text_in_the_card_and_the_reader(
+    hostile_course: Course, store: SQLiteStore
+) -> None:
+    from test_static import assert_inert
+
+    session = LearnerSession(store, '"><img src=x onerror=alert(5)>', course=hostile_course)
+    reader = Reader("a1", course=hostile_course, store=store, learner=session)
+    question = next(q for q in hostile_course.checkpoints_for("a1") if q.id == "q-single")
+    cp = Checkpoint(question, "a1", course=hostile_course, store=store, learner=session)
+    cp.input.radio.value = "国务院"  # type: ignore[attr-defined]
+    cp.submit.click()
+    assert [b.description for b in cp.cites.children] == ["查看附件一 ¶1", "查看附件一 ¶6"]
+    cp.cites.children[1].click()
+    assert "alert(1)" in BeautifulSoup(cp.cited.value, "html.parser").get_text()
+    body = BeautifulSoup(reader.body.value, "html.parser")
+    mark = body.style.extract()  # the one style the reader writes: its own mark, nothing else
+    assert mark.get_text().startswith(f'.{reader.scope} [id="p-6"]{{background:')
+    for html in (cp.cited.value, str(body), cp.feedback.value):
+        assert_inert(html)

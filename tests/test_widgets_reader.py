@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 from coursekit import load_course
@@ -122,3 +123,46 @@ def test_english_reader(course: Course, store: SQLiteStore) -> None:
     assert "characters a minute" in text(reader.children[0].value)
     assert reader.done.description == "I have read it"
     assert reader.page_label.value == "Page 1 of 2"
+
+
+def test_a_cited_paragraph_is_turned_to_and_marked_in_this_reader_only(
+    course: Course, store: SQLiteStore
+) -> None:
+    reader = Reader("a1", course=course, store=store, learner="张三")
+    assert reader.show_paragraph(4) == 2 and reader.page == 1
+    assert reader.scope in reader.body._dom_classes
+    soup = BeautifulSoup(reader.body.value, "html.parser")
+    assert soup.style.get_text().startswith(f'.{reader.scope} [id="p-4"]{{')  # this reader only
+    assert soup.select_one(".ck-cited-note").get_text() == "¶4 是检查题所引的段落，已标出。"
+    assert soup.select_one('[id="p-4"]').get_text().startswith("¶4 2月5日，市委组织部印发通知")
+    reader.prev.click()
+    assert "ck-cited-note" not in reader.body.value and "<style>" not in reader.body.value
+    reader.next.click()
+    assert "ck-cited-note" in reader.body.value  # still marked when the learner comes back
+    assert reader.show_paragraph(99) is None and reader.page == 1
+
+
+def test_a_link_that_names_a_paragraph_opens_the_reader_there(
+    course: Course, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coursekit.widgets._links import requested_paragraph
+
+    monkeypatch.setenv("QUERY_STRING", "voila-theme=light&p=5")  # as Voilà hands it over
+    reader = Reader("a1", course=course, store=store, learner="张三")
+    assert reader.page == 1 and reader.cited == 5
+    assert "¶5 是检查题所引的段落" in text(reader.body.value)
+    assert Reader("a1", course=course, store=store, learner="张三", paragraph=1).page == 0
+    for query, wanted in [("", None), ("p=x", None), ("p=0", None), ("p=²", None), ("p=12", 12)]:
+        assert requested_paragraph(query) == wanted, query
+    monkeypatch.setenv("QUERY_STRING", "p=40")  # not in this module: the first page
+    assert Reader("a1", course=course, store=store, learner="张三").page == 0
+
+
+def test_the_text_size_buttons_and_the_pager_are_never_squeezed(
+    course: Course, store: SQLiteStore
+) -> None:
+    reader = Reader("a1", course=course, store=store, learner="张三")
+    for button in (reader.smaller, reader.larger, reader.prev, reader.next, reader.done):
+        assert (button.layout.width, button.layout.flex) == ("auto", "0 0 auto")
+    rows = [c for c in reader.children if "ck-row" in c._dom_classes]
+    assert reader.smaller in rows[0].children and reader.prev in rows[1].children

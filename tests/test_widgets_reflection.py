@@ -121,7 +121,7 @@ def test_switching_learner_switches_text(course: Course, store: SQLiteStore) -> 
 def test_without_a_learner_the_area_waits(course: Course, store: SQLiteStore) -> None:
     widget = make(course, store, learner=LearnerSession(store))
     assert widget.text.disabled and widget.save_button.disabled
-    assert widget.status.value == "请先在上方填写姓名，再作答。"
+    assert widget.status.value == "请先在页面上方填写或确认姓名，再作答。"
 
 
 def test_learner_text_never_reaches_the_static_html(course: Course, store: SQLiteStore) -> None:

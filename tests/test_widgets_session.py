@@ -39,7 +39,9 @@ def test_a_learner_is_named_once_and_remembered(store: SQLiteStore) -> None:
     session.name.value = " 张三 "
     assert session.learner == "张三"
     assert session.status.value == "学员：张三。学习记录会自动保存。"
-    later = LearnerSession(store)
+    later = LearnerSession(store)  # the next page on this machine asks, never takes the name
+    assert later.learner == "" and later.question.value == "继续学习：张三？"
+    later.continue_button.click()
     assert later.learner == "张三" and store.learners() == ["张三"]
     assert "张三" not in later._repr_mimebundle_()["text/html"]
 
@@ -106,8 +108,10 @@ def test_show_module_asks_for_a_name_first_when_nobody_is_remembered(
     view.session.name.value = "王五"
     assert view.checkpoints.checkpoints[0].submit.disabled is False
     shown.clear()
-    show_module("a1", course=course, store=store)
-    assert type(shown[0]).__name__ == "Reader"  # remembered now
+    again = show_module("a1", course=course, store=store)
+    assert shown[0] is again.session  # remembered now, and asked: "继续学习：王五？"
+    assert again.session.question.value == "继续学习：王五？"
+    assert again.checkpoints.checkpoints[0].submit.disabled is True
 
 
 def test_show_module_for_a_trainer_adds_the_notes_and_the_notice_has_the_exercises(

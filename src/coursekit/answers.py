@@ -3,14 +3,22 @@
 Answers are plain JSON values, the same in the widgets, the store and the
 learner record; :mod:`coursekit.grading` says what each question type takes.
 ``None`` (or an empty value) means "not answered" and is never graded.
+
+Times are stored as ISO 8601 in UTC (:func:`now`) and shown in the course's
+time zone (``course.yaml``'s ``timezone``) by :func:`shown_time`: a Binder
+kernel runs in UTC, eight hours behind a learner in Wuhan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import TypeAlias
+from zoneinfo import ZoneInfo
 
-__all__ = ["Answer", "clock_time", "now"]
+from coursekit.messages import msg
+
+__all__ = ["Answer", "local_time", "now", "shown_time"]
 
 Answer: TypeAlias = "str | bool | list[str] | dict[str, str | None] | None"
 
@@ -20,6 +28,49 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def clock_time(stamp: str) -> str:
-    """A stored time as the learner's local ``HH:MM``."""
-    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%H:%M")
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_time(stamp: str, zone: str) -> dt.datetime | None:
+    """A stored time in the time zone ``zone``; ``None`` if ``stamp`` is no ISO time.
+
+    A time without an offset is taken as UTC, as the store writes it.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(_zone(zone))
+
+
+def shown_time(
+    stamp: str, zone: str, lang: str, *, dated: bool = False, today: dt.date | None = None
+) -> str:
+    """A stored time as a learner reads it, in the course's time zone.
+
+    ``2月5日 14:37`` (the catalogue's ``format.datetime``), or just ``14:37``
+    when it is today there and the text is read now (a widget's status); a
+    page kept for later (``dated``) always names the day. A record's time that
+    is not an ISO time is shown as it is: a learner's file is input, not truth.
+    """
+    moment = local_time(stamp, zone)
+    if moment is None:
+        return stamp
+    clock = f"{moment.hour:02d}:{moment.minute:02d}"
+    if today is None:
+        today = dt.datetime.now(_zone(zone)).date()
+    if moment.date() == today and not dated:
+        return clock
+    return msg(
+        lang,
+        "format.datetime",
+        year=moment.year,
+        month=moment.month,
+        day=moment.day,
+        iso=moment.date().isoformat(),
+        clock=clock,
+    )

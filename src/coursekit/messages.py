@@ -155,7 +155,7 @@ _ZH: Final[dict[str, str]] = {
     "learner.ask": "请先填写姓名，学习记录会按姓名保存。",
     "learner.hello": "学员：{name}。学习记录会自动保存。",
     "learner.empty": "姓名不能为空。",
-    "learner.needed": "请先在上方填写姓名，再作答。",
+    "learner.needed": "请先在页面上方填写或确认姓名，再作答。",
     "progress.title": "学习进度",
     "progress.module": "本模块进度",
     "progress.course": "全课程进度",
@@ -341,6 +341,24 @@ _ZH: Final[dict[str, str]] = {
     "checkpoint.answer_key_trainer": "参考答案 · 培训者用 · 发放时请勿附上",
     "checkpoint.cite": "见{place}",
     "checkpoint.cite_quote": "见{place}：“{quote}”",
+    # issue 14 · live widgets, identity and times (helper C)
+    "format.datetime": "{month}月{day}日 {clock}",
+    "learner.returning": "继续学习：{name}？",
+    "learner.continue": "继续",
+    "learner.continue_tip": "以 {name} 的身份继续学习",
+    "learner.other": "换一个人",
+    "learner.other_tip": "不是 {name}：填写你自己的姓名",
+    "learner.switch": "换人",
+    "learner.switch_tip": "换一位学员在这台设备上学习",
+    "record.unexported": "有未导出的学习记录：导出并发给培训者，学习才算交上。",
+    "record.export_now": "立即导出",
+    "record.export_now_tip": "生成学习记录文件，并在这里给出下载按钮",
+    "checkpoint.reveal_locked": "作答 {n} 次后可查看答案（已作答 {done} 次）",
+    "checkpoint.cite_live": "查看{place}",
+    "checkpoint.cite_tip": "把{place}显示在这里，并在正文中标出",
+    "checkpoint.cited_here": "{place}（上方正文已翻到第 {page} 页，该段已标出）",
+    "checkpoint.cited_open": "打开{label}，从 ¶{paragraph} 读起",
+    "reader.cited": "¶{paragraph} 是检查题所引的段落，已标出。",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -486,7 +504,7 @@ _EN: Final[dict[str, str]] = {
     "learner.ask": "Type your name first; your work is saved under it.",
     "learner.hello": "Learner: {name}. Your work is saved as you go.",
     "learner.empty": "The name cannot be empty.",
-    "learner.needed": "Type your name above before you answer.",
+    "learner.needed": "Type or confirm your name at the top of the page before you answer.",
     "progress.title": "Progress",
     "progress.module": "This module",
     "progress.course": "The whole course",
@@ -678,6 +696,26 @@ _EN: Final[dict[str, str]] = {
     "checkpoint.answer_key_trainer": "Answer key · for the trainer · do not hand out",
     "checkpoint.cite": "See {place}",
     "checkpoint.cite_quote": "See {place}: “{quote}”",
+    # issue 14 · live widgets, identity and times (helper C)
+    "format.datetime": "{iso} {clock}",
+    "learner.returning": "Continue as {name}?",
+    "learner.continue": "Continue",
+    "learner.continue_tip": "Continue studying as {name}",
+    "learner.other": "Someone else",
+    "learner.other_tip": "Not {name}: type your own name",
+    "learner.switch": "Switch",
+    "learner.switch_tip": "Let another learner study on this device",
+    "record.unexported": (
+        "You have work that is not exported: export it and send it to your trainer."
+    ),
+    "record.export_now": "Export now",
+    "record.export_now_tip": "Make your record file and show its download buttons here",
+    "checkpoint.reveal_locked": "The answer can be shown after {n} attempts ({done} so far)",
+    "checkpoint.cite_live": "Show {place}",
+    "checkpoint.cite_tip": "Show {place} here and mark it in the text",
+    "checkpoint.cited_here": "{place} (the text above is at page {page}, the paragraph marked)",
+    "checkpoint.cited_open": "Open {label} at ¶{paragraph}",
+    "reader.cited": "¶{paragraph} is the paragraph a checkpoint cites: it is marked.",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"zh": _ZH, "en": _EN}

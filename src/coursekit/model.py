@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -30,6 +30,7 @@ from coursekit.hashing import hash_files
 from coursekit.text import plain
 
 __all__ = [
+    "DEFAULT_TIMEZONES",
     "Category",
     "Checkpoint",
     "Course",
@@ -233,6 +234,13 @@ class Live(_Source):
             json_schema_extra={"pattern": _FOLDER},
         ),
     ] = "notebooks"
+#: The time zone a course's times are shown in when ``course.yaml`` names none.
+DEFAULT_TIMEZONES: dict[str, str] = {"zh": "Asia/Shanghai", "en": "UTC"}
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """The default depends on ``lang``: the description states it, not a fixed ``default``."""
+    schema.pop("default", None)
 
 
 class CourseMeta(_Source):
@@ -243,6 +251,15 @@ class CourseMeta(_Source):
     issuer: Text
     date: dt.date
     lang: Literal["zh", "en"] = "zh"
+    timezone: str = Field(
+        "UTC",
+        pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)*$",
+        max_length=64,
+        description="the IANA time zone every time is shown in to learners and trainers, "
+        "e.g. Asia/Shanghai; default Asia/Shanghai when lang is zh, UTC otherwise. "
+        "Stored times stay in UTC",
+        json_schema_extra=_no_default,
+    )
     notice_module: Slug = Field(description="the module that holds the cover notice")
     modules: list[Slug] = Field(min_length=1, description="module ids, in study order")
     categories: list[Category] = Field(min_length=1)
@@ -250,6 +267,30 @@ class CourseMeta(_Source):
     requirements: list[Requirement] = Field(default_factory=list)
     policy: Policy = Policy()
     live: Live = Live()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _timezone_of_lang(cls, data: Any) -> Any:
+        """No ``timezone``: the one of the course's language (:data:`DEFAULT_TIMEZONES`)."""
+        if isinstance(data, dict) and data.get("timezone") is None:
+            lang = data.get("lang", "zh")
+            return {**data, "timezone": DEFAULT_TIMEZONES.get(lang, "UTC")}
+        return data
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            if name == "localtime":  # the machine's own zone: UTC on Binder
+                raise ValueError(name)
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}: use an IANA name such as Asia/Shanghai or UTC"
+            ) from None
+        return name
 
 
 # --- modules/<id>.md front matter ----------------------------------------------------

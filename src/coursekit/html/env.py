@@ -54,10 +54,19 @@ def format_date(value: object, lang: str) -> str:
     return str(value)
 
 
+#: Where the live widgets' part of style.css starts; published pages stop before it.
+LIVE_SECTION = "/* --- live widgets --- */"
+
+
 @cache
 def stylesheet() -> Markup:
-    """The one stylesheet, inlined into every page (a few KB; nothing is fetched)."""
-    return Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
+    """The one stylesheet, inlined into every page (a few KB; nothing is fetched).
+
+    The live widgets' section at its end is left out: the widgets ship it themselves
+    (:func:`coursekit.html.live.live_stylesheet`), and a handout has a size budget.
+    """
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    return Markup(css.partition(LIVE_SECTION)[0])
 
 
 def _lang(context: Context) -> str:

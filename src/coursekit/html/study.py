@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from coursekit.answers import Answer
+from coursekit.answers import Answer, shown_time
 from coursekit.cells import frame_rows
 from coursekit.grading import grade
 from coursekit.html.env import render
@@ -29,12 +29,19 @@ __all__ = ["RECORD_PAGE_MARKS", "given_answer_text", "record_page", "report_page
 RECORD_PAGE_MARKS = (GENERATOR_META, '<body class="ck-page ck-record">')
 
 
-def given_answer_text(answer: Answer, lang: str = "zh") -> str:
-    """A learner's answer in words, as the record page and the report show it."""
+def given_answer_text(answer: Answer, lang: str = "zh", kind: str | None = None) -> str:
+    """A learner's answer in words, as the record page and the report show it.
+
+    A list is an order (``A → B``) unless ``kind`` says it is a multiple choice, whose
+    options are joined with ``；`` (they may contain ``、`` themselves).
+    """
     if isinstance(answer, bool):
         return msg(lang, "answer.true" if answer else "answer.false")
     if isinstance(answer, list):
-        return msg(lang, "answer.order_sep").join(answer) if answer else msg(lang, "answer.none")
+        if not answer:
+            return msg(lang, "answer.none")
+        sep = "format.pair_sep" if kind == "multiple" else "answer.order_sep"
+        return msg(lang, sep).join(answer)
     if isinstance(answer, dict):
         return msg(lang, "format.pair_sep").join(
             msg(lang, "answer.pair", key=k, value=v or msg(lang, "format.none"))
@@ -43,8 +50,21 @@ def given_answer_text(answer: Answer, lang: str = "zh") -> str:
     return answer or msg(lang, "answer.none")
 
 
+def _when(stamp: str | None, course: Course) -> dict[str, str] | None:
+    """A stored time for a page: the machine's ISO time, and ``2月5日 14:37`` in the course's
+    time zone (a record page is kept, so it always names the day)."""
+    if not stamp:
+        return None
+    shown = shown_time(stamp, course.meta.timezone, course.meta.lang, dated=True)
+    return {"iso": stamp, "shown": shown}
+
+
 def record_page(course: Course, record: dict[str, Any]) -> str:
-    """A self-contained page of ``record`` for the learner, in the course's language."""
+    """A self-contained page of ``record`` for the learner, in the course's language.
+
+    Times are shown in the course's time zone; on a phone each answer is a card of
+    labelled lines (the stylesheet's ``ck-stack``), not a table squeezed to four columns.
+    """
     lang = course.meta.lang
     questions = {q.id: q for _, q in course.all_checkpoints()}
     prompts = {r.id: r.prompt for m in course.modules for r in m.reflections}
@@ -61,15 +81,15 @@ def record_page(course: Course, record: dict[str, Any]) -> str:
             attempts.append(
                 {
                     "prompt": q.prompt if q else a["checkpoint"],
-                    "answer": given_answer_text(a["answer"], lang),
+                    "answer": given_answer_text(a["answer"], lang, q.type if q else None),
                     "verdict": verdict,
-                    "at": a["at"],
+                    "at": _when(a["at"], course),
                 }
             )
         modules.append(
             {
                 "label": labels.get(module["module"], module["module"]),
-                "read_at": module["read_at"],
+                "read_at": _when(module["read_at"], course),
                 "attempts": attempts,
                 "reflections": [
                     {"prompt": prompts.get(r["reflection"], r["reflection"]), "text": r["text"]}
@@ -77,7 +97,10 @@ def record_page(course: Course, record: dict[str, Any]) -> str:
                 ],
             }
         )
-    return str(render("record.html.j2", lang=lang, record=record, modules=modules))
+    last = _when(record["last_activity"], course)
+    return str(
+        render("record.html.j2", lang=lang, record=record, modules=modules, last_activity=last)
+    )
 
 
 def _bar(share: float, lang: str) -> Markup:

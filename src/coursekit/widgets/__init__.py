@@ -5,10 +5,16 @@ created again, so nothing is lost when a kernel restarts. Each widget's
 mimebundle also carries kernel-free HTML: ``text/html`` (the handout),
 ``application/vnd.coursekit.worksheet+html`` and
 ``application/vnd.coursekit.trainer+html``; none of it contains learner data.
+
+A page shows its :class:`LearnerSession` first: it names the learner (a
+remembered one is asked, never reused), keeps the name in view with "换人",
+says when work has not been exported, and brings the widgets' stylesheet
+(``ck-live`` classes, from the live section of ``style.css``).
 """
 
 from coursekit.widgets._checkpoint import Checkpoint, CheckpointSet, CheckpointSettings
 from coursekit.widgets._common import TRAINER_MIME, WORKSHEET_MIME, default_course, default_store
+from coursekit.widgets._links import module_href, requested_paragraph
 from coursekit.widgets._progress import CourseProgress, ModuleProgress
 from coursekit.widgets._reader import Reader
 from coursekit.widgets._record import RecordPanel
@@ -31,5 +37,7 @@ __all__ = [
     "Reflection",
     "default_course",
     "default_store",
+    "module_href",
+    "requested_paragraph",
     "show_module",
 ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from coursekit.answers import clock_time, now
+from coursekit.answers import now
 from coursekit.errors import StoreError
 from coursekit.grading import answer_key, grade, is_answered, wrong_choices
 from coursekit.html import live
@@ -20,11 +20,12 @@ from coursekit.html.fragments import (
 )
 from coursekit.messages import msg
 from coursekit.model import Checkpoint as Question
-from coursekit.model import Course, OptionFeedback, Ordering
+from coursekit.model import Course, Evidence, OptionFeedback, Ordering
 from coursekit.shuffle import Arrangement, arrange
 from coursekit.store import Attempt, LearnerStore
-from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._common import StaticRenderings, live_classes
 from coursekit.widgets._inputs import make_input
+from coursekit.widgets._links import module_href
 from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
@@ -91,32 +92,42 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         self.arrangement = self._arrangement()
         self.input = make_input(question, self.arrangement, lang)
         self.input_holder = w.VBox([self.input.box])  # a new learner gets a new input here
-        self.submit = w.Button(description=msg(lang, "checkpoint.submit"), button_style="primary")
+        self.submit = w.Button(
+            description=msg(lang, "checkpoint.submit"), button_style="primary", layout=_auto()
+        )
         self.reveal = w.Button(
             description=msg(lang, "checkpoint.reveal"),
             tooltip=msg(lang, "checkpoint.reveal_tip", n=self.reveal_after),
             disabled=True,
+            layout=_auto(),
         )
+        self.lock = w.Label("").add_class("ck-lock")
         self.feedback = w.HTML("")
+        self.cites = w.HBox(self._cite_buttons()).add_class("ck-row").add_class("ck-cites")
+        self.cites.layout.display = "none"
+        self.cited = w.HTML("")
         self.count = w.Label("")
         self.status = w.Label("")
         self.retry = w.Button(
             description=msg(lang, "store.retry"),
             tooltip=msg(lang, "store.retry_tip"),
             icon="refresh",
-            layout=w.Layout(display="none"),
+            layout=w.Layout(display="none", width="auto", flex="0 0 auto"),
         )
         self._saving = self.ctx.saving()
         super().__init__(
             [
                 self.prompt,
                 self.input_holder,
-                w.HBox([self.submit, self.reveal]),
+                w.HBox([self.submit, self.reveal, self.lock]).add_class("ck-row"),
                 self.feedback,
+                self.cites,
+                self.cited,
                 self.count,
-                w.HBox([self.status, self.retry]),
+                w.HBox([self.status, self.retry]).add_class("ck-row"),
             ]
         )
+        live_classes(self, "ck-live-card", "ck-live-checkpoint")
         self.submit.on_click(lambda _: self.check())
         self.reveal.on_click(lambda _: self.show_answer())
         self.retry.on_click(lambda _: self.save_again())
@@ -207,6 +218,50 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         """Call ``callback(self)`` after each saved attempt."""
         self._listeners.append(callback)
 
+    def show_cited(self, evidence: Evidence) -> None:
+        """Bring the paragraph ``evidence`` cites here, and turn the reader of its module to it."""
+        course, lang = self.ctx.course, self.ctx.lang
+        if evidence.paragraph is None:
+            return
+        try:
+            paragraph = course.module(evidence.module).paragraph(evidence.paragraph)
+        except KeyError:
+            return
+        place = evidence_place(course, evidence, lang)
+        reader = self.ctx.session.readers.get(evidence.module)
+        page = reader.show_paragraph(evidence.paragraph) if reader is not None else None
+        href, link = None, ""
+        if page is not None:
+            place = msg(lang, "checkpoint.cited_here", place=place, page=page)
+        elif evidence.module != self.module_id:
+            href = module_href(course, evidence.module, evidence.paragraph)
+            label = course.module(evidence.module).label
+            link = msg(lang, "checkpoint.cited_open", label=label, paragraph=paragraph.number)
+        self.cited.value = str(live.cited(place, paragraph, href, link))
+
+    def _cited_evidence(self) -> list[Evidence]:
+        """The paragraphs the question cites, each once, in the order it cites them."""
+        seen: dict[tuple[str, int], Evidence] = {}
+        for ev in self.question.evidence:
+            if ev.paragraph is not None:
+                seen.setdefault((ev.module, ev.paragraph), ev)
+        return list(seen.values())
+
+    def _cite_buttons(self) -> list[w.Button]:
+        buttons = []
+        for ev in self._cited_evidence():
+            place = evidence_place(self.ctx.course, ev, self.ctx.lang)
+            button = w.Button(
+                description=msg(self.ctx.lang, "checkpoint.cite_live", place=place),
+                tooltip=msg(self.ctx.lang, "checkpoint.cite_tip", place=place),
+                icon="search",
+                layout=_auto(),
+            )
+            button.add_class("ck-cite")
+            button.on_click(lambda _, ev=ev: self.show_cited(ev))
+            buttons.append(button)
+        return buttons
+
     def _explanation(self) -> list[str]:
         return [
             msg(self.ctx.lang, "checkpoint.explanation", explanation=self.question.explanation),
@@ -252,19 +307,43 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
                 for line in self._wrong(attempt)
             ]
         if restored:
-            lines.append(msg(lang, "checkpoint.last_attempt", time=clock_time(attempt.at)))
+            lines.append(msg(lang, "checkpoint.last_attempt", time=self.ctx.time(attempt.at)))
         self._say(lines, kind="ck-right" if attempt.correct else "ck-wrong")
 
     def _wrong(self, attempt: Attempt) -> list[OptionFeedback]:
         return wrong_choices(self.question, attempt.answer)
 
     def _say(self, lines: list[str], kind: str = "ck-note") -> None:
-        mark = {"ck-right": "✔ ", "ck-wrong": "✘ "}.get(kind, "")
+        mark = {"ck-right": "✔", "ck-wrong": "✘"}.get(kind, "")
         first, *rest = lines
         self.feedback.value = str(live.feedback(kind, mark, first, rest))
+        self._state(kind)
+        self._lock()
+
+    def _state(self, kind: str) -> None:
+        """The card's colour follows the verdict; the paragraphs to reread come with it."""
+        for state in ("ck-state-right", "ck-state-wrong"):
+            self.remove_class(state)
+        if kind in ("ck-right", "ck-wrong"):
+            self.add_class(kind.replace("ck-", "ck-state-"))
+        shown = kind != "ck-note" and bool(self.cites.children)
+        self.cites.layout.display = None if shown else "none"
+        if not shown:
+            self.cited.value = ""
+
+    def _lock(self) -> None:
+        """Enable "show answer" after enough attempts; until then, say why in words beside it
+        (a tooltip never shows on a phone). The attempts are counted in one of the two."""
         n = len(self.attempts)
-        self.count.value = msg(self.ctx.lang, "checkpoint.attempts", n=n) if n else ""
         self.reveal.disabled = n < self.reveal_after
+        if self.reveal.disabled:
+            self.lock.value = msg(
+                self.ctx.lang, "checkpoint.reveal_locked", n=self.reveal_after, done=n
+            )
+            self.count.value = ""
+        else:
+            self.lock.value = ""
+            self.count.value = msg(self.ctx.lang, "checkpoint.attempts", n=n)
 
     def _restore(self) -> None:
         self._rearrange()
@@ -289,8 +368,8 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
             self._verdict(self.attempts[-1], restored=True)
         else:
             self.feedback.value = ""
-            self.count.value = ""
-            self.reveal.disabled = True
+            self._state("ck-note")
+            self._lock()
         if not learner:
             self._say([msg(self.ctx.lang, "learner.needed")])
 
@@ -298,6 +377,11 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         return checkpoint_html(
             self.ctx.course, self.module_id, self.question, variant, self.ctx.lang, self.number
         )
+
+
+def _auto() -> w.Layout:
+    """As wide as the button's words, never squeezed to "显示…" on a phone."""
+    return w.Layout(width="auto", flex="0 0 auto")
 
 
 class CheckpointSet(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -336,6 +420,7 @@ class CheckpointSet(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidge
         self.score = w.Label("")
         body = self.checkpoints or [w.Label(msg(self.ctx.lang, "checkpoint.none"))]
         super().__init__([self.title, *body, self.score])
+        live_classes(self, "ck-live-set")
         for checkpoint in self.checkpoints:
             checkpoint.on_attempt(lambda _: self._update())
         self.ctx.on_learner(self._update)

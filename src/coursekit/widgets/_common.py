@@ -16,6 +16,8 @@ __all__ = [
     "StaticRenderings",
     "default_course",
     "default_store",
+    "live_classes",
+    "stylesheet_widget",
 ]
 
 
@@ -43,6 +45,30 @@ def default_store() -> LearnerStore:
     if path not in _stores:
         _stores[path] = ReopeningStore(path)
     return _stores[path]
+
+
+def stylesheet_widget() -> Any:
+    """The widgets' stylesheet as an ``HTML`` widget holding a ``<style>``.
+
+    The learner session shows it at the top of every page, so the widgets
+    look the same in Voilà and JupyterLab with nothing fetched from a CDN.
+    Every rule is scoped to coursekit's own classes (see
+    :func:`coursekit.html.live.live_stylesheet`).
+    """
+    import ipywidgets as w
+
+    from coursekit.html import live
+
+    sheet = w.HTML(str(live.style(live.live_stylesheet())))
+    sheet.add_class("ck-stylesheet")
+    return sheet
+
+
+def live_classes(widget: Any, *classes: str) -> Any:
+    """Mark ``widget`` as a coursekit widget (``ck-live``: the font, the measure, the sizes)."""
+    for name in ("ck-live", *classes):
+        widget.add_class(name)
+    return widget
 
 
 class StaticRenderings:

@@ -11,7 +11,7 @@ from coursekit.html.fragments import Variant
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.store import LearnerStore
-from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._common import StaticRenderings, live_classes
 from coursekit.widgets._saving import unreadable_text
 from coursekit.widgets._session import Context, LearnerSession, make_context
 
@@ -57,10 +57,16 @@ class ModuleProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self.module_id = module_id
         self.ctx.course.module(module_id)  # a KeyError now rather than on the first refresh
         self.bar = w.IntProgress(
-            value=0, min=0, max=1, description=msg(self.ctx.lang, "progress.module")
+            value=0,
+            min=0,
+            max=1,
+            description=msg(self.ctx.lang, "progress.module"),
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
         )
         self.line = w.Label("")
         super().__init__([self.bar, self.line])
+        live_classes(self, "ck-live-progress")
         self.ctx.session.observe(lambda _: self.refresh(), names="revision")
         self.ctx.on_learner(self.refresh)
 
@@ -105,10 +111,16 @@ class CourseProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
     ) -> None:
         self.ctx = make_context(course, store, learner, lang)
         self.bar = w.IntProgress(
-            value=0, min=0, max=1, description=msg(self.ctx.lang, "progress.overall")
+            value=0,
+            min=0,
+            max=1,
+            description=msg(self.ctx.lang, "progress.overall"),
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
         )
         self.table = w.HTML("")
         super().__init__([self.table, self.bar])
+        live_classes(self, "ck-live-progress")
         self.ctx.session.observe(lambda _: self.refresh(), names="revision")
         self.ctx.on_learner(self.refresh)
 

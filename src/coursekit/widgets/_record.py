@@ -1,33 +1,26 @@
 """The learner's record: export it for the trainer, import it in a new session.
 
-Binder deletes a session's files when it ends, so the record leaves the
-kernel as a download link (a ``data:`` URL): it works in JupyterLab and in
-Voilà alike, with no file served by the notebook server.
+The export is two download buttons (see :mod:`coursekit.widgets._export`);
+once made, the session's banner about unexported work goes until the next
+change, and the buttons go too, since they no longer hold everything.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
 from typing import Any
 
 import ipywidgets as w
 
-from coursekit.answers import clock_time, now
 from coursekit.errors import RecordInvalid, StoreError
-from coursekit.html import live, record_page
+from coursekit.html import live
 from coursekit.html.fragments import Variant
 from coursekit.intake import without_bom
 from coursekit.messages import msg
-from coursekit.records import (
-    export_record,
-    import_record,
-    parse_record,
-    record_json,
-    retired_items,
-)
-from coursekit.store import LearnerStore, RestoreCounts, SQLiteStore
-from coursekit.widgets._common import StaticRenderings
+from coursekit.records import import_record, parse_record, retired_items
+from coursekit.store import LearnerStore, RestoreCounts
+from coursekit.widgets._common import StaticRenderings, live_classes
+from coursekit.widgets._export import make_export
 from coursekit.widgets._saving import unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
@@ -55,12 +48,15 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
             description=msg(lang, "record.export"),
             tooltip=msg(lang, "record.export_tip"),
             icon="download",
+            button_style="primary",
+            layout=w.Layout(width="auto", flex="0 0 auto"),
         )
         self.upload = w.FileUpload(
             accept=".json",
             multiple=False,
             description=msg(lang, "record.import"),
             tooltip=msg(lang, "record.import_tip"),
+            layout=w.Layout(width="auto", flex="0 0 auto"),
         )
         self.output = w.HTML("")
         self.status = w.HTML("", layout=w.Layout(min_height="1.5em"))
@@ -68,64 +64,44 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
         super().__init__(
             [
                 w.HTML(str(live.heading(msg(lang, "record.title")))),
-                w.HBox([self.export_button, self.upload]),
+                w.HBox([self.export_button, self.upload]).add_class("ck-row"),
                 self.status,
                 self.output,
             ]
         )
+        live_classes(self, "ck-record-panel")
         self.export_button.on_click(lambda _: self.export())
         self.upload.observe(lambda _: self._uploaded(), names="value")
+        self.ctx.session.observe(lambda _: self._outdated(), names="unexported")
+        self.ctx.session.observe(lambda _: self._clear(), names="learner")
 
     def export(self) -> str | None:
-        """Make the record of the current learner and show its download links."""
+        """Make the record of the current learner and show its download buttons."""
         lang, learner = self.ctx.lang, self.ctx.learner
         if not learner:
             self.status.value = escape(msg(lang, "record.no_learner"))
             return None
-        course = self.ctx.course
+        session = self.ctx.session
         try:
-            record, note = self._record(learner)
+            made = make_export(self.ctx.course, self.ctx.store, session.saving, learner, lang)
         except StoreError as exc:
             self.status.value = escape(msg(lang, "store.export_failed", reason=exc.reason(lang)))
             self.output.value = ""
             return None
-        text = record_json(record)
-        stem = f"coursekit-record-{course.id}-{learner}-{dt.date.today().isoformat()}"
-        self.status.value = str(
-            live.lines([msg(lang, "record.ready", time=clock_time(now())), note or ""])
-        )
-        links = [
-            (f"{stem}.json", live.data_url(text, "application/json"), msg(lang, "record.json")),
-            (
-                f"{stem}.html",
-                live.data_url(record_page(course, record), "text/html"),
-                msg(lang, "record.html"),
-            ),
-        ]
-        self.output.value = str(live.downloads(links))
-        return text
+        self.status.value = made.status
+        self.output.value = made.links
+        session.exported()
+        return made.text
 
-    def _record(self, learner: str) -> tuple[dict[str, Any], str]:
-        """The record to export, with the work still waiting for the store; a note on that."""
-        lang, course, store = self.ctx.lang, self.ctx.course, self.ctx.store
-        waiting = self.ctx.session.saving
-        if not waiting.waiting_for(store):
-            return export_record(course, store, learner), ""
-        merged = SQLiteStore(memory=True)
-        try:
-            try:
-                merged.restore(store.dump(learner, course.id))
-                problem = None
-            except StoreError as exc:
-                problem = exc
-            n = waiting.replay(store, merged)
-            if problem is None:
-                note = msg(lang, "store.export_unsaved", n=n)
-            else:
-                note = msg(lang, "store.export_partial", reason=problem.reason(lang), n=n)
-            return export_record(course, merged, learner), note
-        finally:
-            merged.close()
+    def _outdated(self) -> None:
+        if self.ctx.session.unexported:
+            self.output.value = ""
+            self.status.value = ""
+
+    def _clear(self) -> None:
+        """Another learner: the last one's download buttons and messages go."""
+        self.output.value = ""
+        self.status.value = ""
 
     def import_bytes(self, data: bytes, name: str) -> bool:
         """Check and restore a record file's bytes; the status says what happened.
@@ -162,7 +138,7 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
             )
 
         self._saving.save(lambda store: import_record(store, record, course), saved, refused)
-        self.ctx.session.touch()
+        self.ctx.session.touch(changed=False)
         return True
 
     def _uploaded(self) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from coursekit.answers import clock_time, now
+from coursekit.answers import now
 from coursekit.errors import StoreError
 from coursekit.html import live
 from coursekit.html.fragments import Variant, reflection_html
@@ -17,7 +17,7 @@ from coursekit.model import Course
 from coursekit.model import Reflection as ReflectionPrompt
 from coursekit.store import LearnerStore, SavedReflection
 from coursekit.text import count_cjk, count_words
-from coursekit.widgets._common import StaticRenderings
+from coursekit.widgets._common import StaticRenderings, live_classes
 from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
@@ -125,11 +125,18 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
             description=msg(lang, "reflection.save"),
             tooltip=msg(lang, "reflection.save_tip"),
             icon="save",
+            layout=w.Layout(width="auto", flex="0 0 auto"),
         )
         self.status = w.Label("")
         super().__init__(
-            [self.prompt, self.text, self.count, w.HBox([self.save_button, self.status])]
+            [
+                self.prompt,
+                self.text,
+                self.count,
+                w.HBox([self.save_button, self.status]).add_class("ck-row"),
+            ]
         )
+        live_classes(self, "ck-live-card", "ck-live-reflection")
         self.text.observe(lambda _: self._typed(), names="value")
         self.save_button.on_click(lambda _: self.save())
         self.ctx.on_learner(self._restore)
@@ -171,7 +178,7 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
             return  # stored after the learner changed: the box shows someone else's text
         self.saved_text = saved.text
         self.status.value = msg(
-            self.ctx.lang, "reflection.saved_at", time=clock_time(saved.updated_at)
+            self.ctx.lang, "reflection.saved_at", time=self.ctx.time(saved.updated_at)
         )
 
     def _refused(self, error: StoreError) -> None:
@@ -205,7 +212,7 @@ class Reflection(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
             self.status.value = msg(self.ctx.lang, "reflection.not_saved")
         else:
             self.status.value = msg(
-                self.ctx.lang, "reflection.saved_at", time=clock_time(saved.updated_at)
+                self.ctx.lang, "reflection.saved_at", time=self.ctx.time(saved.updated_at)
             )
 
     def static_html(self, variant: Variant) -> str:
