@@ -42,8 +42,9 @@ const clock = stamp => new Date(stamp).toLocaleString(D.lang, {timeZone: D.tz, m
 // White space as Python's str.isspace has it.
 const SPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/g;
 // NFKC; no quotation or book-title marks, no white space, no end punctuation; casefold
-// (upper then lower case folds as str.casefold does, final sigma aside).
-const fold = text => text.normalize("NFKC").replace(/["'\u201c\u201d\u2018\u2019\u3008-\u300f\u301d\u301e\uff02\uff07]/g, "").replace(SPACE, "").replace(/^[\u3002.\uff0c,\uff1b;\uff01!]+|[\u3002.\uff0c,\uff1b;\uff01!]+$/g, "").toUpperCase().toLowerCase().replace(/\u03c2/g, "\u03c3");
+// (upper then lower case folds as str.casefold does, but for a final sigma, a capital sharp s
+// and a dotless i, which casefold leaves as it is).
+const fold = text => text.normalize("NFKC").replace(/["'\u201c\u201d\u2018\u2019\u3008-\u300f\u301d\u301e\uff02\uff07]/g, "").replace(SPACE, "").replace(/^[\u3002.\uff0c,\uff1b;\uff01!]+|[\u3002.\uff0c,\uff1b;\uff01!]+$/g, "").split("\u0131").map(part => part.toUpperCase().toLowerCase()).join("\u0131").replace(/\u03c2/g, "\u03c3").replace(/\u00df/g, "ss");
 const answered = (q, a) => a == null ? false : q.t == "truefalse" ? typeof a == "boolean" : q.t == "match" ? typeof a == "object" && !Array.isArray(a) && q.m.every(i => get(a, i) != null) : typeof a == "string" ? a.replace(SPACE, "") != "" : typeof a == "object" ? Object.keys(a).length > 0 : !!a;
 const grade = (q, a) => {
 if (!answered(q, a)) return false;
@@ -271,8 +272,10 @@ load();
 const body = record();
 return crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(body))).then(b => ({...body, checksum: "sha256:" + [...new Uint8Array(b)].map(v => (v + 256).toString(16).slice(1)).join("")}));
 };
-// The file as `coursekit record export` writes it: JSON indented by one space.
-const download = () => {
+// The file as `coursekit record export` writes it: JSON indented by one space. What happened
+// is said beside the button pressed.
+const download = e => {
+e.target.after(done);
 if (!S.who) return need(done);
 if (!self.crypto || !crypto.subtle) return done.textContent = t("no_seal");
 sealed().then(body => {
