@@ -120,7 +120,9 @@ const sorting = (q, lis) => {
 const list = lis[0].parentNode;
 q.m = lis.map(raw);
 lis.forEach((li, i) => {
-const moves = li.appendChild(el("span", "ck-moves"));
+const text = el("span"), moves = el("span", "ck-moves");
+text.append(...li.childNodes);
+li.append(text, moves);
 li.item = q.m[i];
 [["up", -1], ["down", 1]].forEach(([way, step]) => {
 const b = moves.appendChild(el("button", "", t(way), () => {
@@ -183,7 +185,7 @@ const lis = sec ? all(sec, ({order: "ol.ck-order", match: "ol.ck-match-options",
 if (!sec || d.t != "fill" && !lis.length) return;
 const q = {id: d.id, t: d.t, r: d.r || D.r, p: d.p, o: lis.map(raw), ui: el("div", "ck-ui"), check: sec.querySelector("details.ck-selfcheck"), why: all(sec, ".ck-why-list>li")};
 const hint = {order: "order_hint", match: "match_hint"}[d.t];
-if (hint) q.ui.append(el("p", "ck-tip", t(hint)));
+if (hint) lis[0].parentNode.before(el("p", "ck-tip", t(hint)));
 if (d.t == "order") sorting(q, lis);
 else if (d.t == "match") matching(q, all(sec, ".ck-match-items>li"));
 else if (d.t == "fill") fill(q);
