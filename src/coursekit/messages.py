@@ -317,7 +317,7 @@ _ZH: Final[dict[str, str]] = {
     "handout.download": "下载学习记录",
     "handout.downloaded": "已于 {time} 下载 {file}",
     "handout.file": "学习记录-{learner}.json",
-    "handout.no_seal": "本页需通过 https:// 或本机文件打开，才能生成学习记录。",
+    "handout.no_seal": "本页需从 https 网址或本机文件打开，才能生成学习记录。",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -633,7 +633,7 @@ _EN: Final[dict[str, str]] = {
     "handout.download": "Download my record",
     "handout.downloaded": "Downloaded {file} at {time}",
     "handout.file": "record-{learner}.json",
-    "handout.no_seal": "Open this page over https:// or as a file to download your record.",
+    "handout.no_seal": "Open this page from an https address or as a file to download your record.",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"zh": _ZH, "en": _EN}

@@ -15,6 +15,15 @@ item texts are not repeated: the script reads them from the printed lists, in
 the printed pages' fixed order (:func:`coursekit.html.fragments.printed`), and
 the author's feedback from the self-check's list of it, whose entries the data
 names by position.
+
+Size. A learner handout, script included, must stay within 60 KB. The script
+is minified (:func:`minify`: no comments, no line breaks, no white space a
+parser does not need) and carried gzipped in base64, which a few lines of
+``templates/handout/unpack.js`` unpack with the browser's DecompressionStream
+and run. A browser without it keeps the page as printed.
+
+Where a learner may pick: a "read" mark is set by the first answer on the page
+(the learner has reached the questions), not by a button.
 """
 
 from __future__ import annotations
@@ -44,7 +53,17 @@ from coursekit.model import (
 )
 from coursekit.shuffle import Arrangement
 
-__all__ = ["MESSAGES", "REVEAL_AFTER", "SCRIPT", "HandoutScript", "handout_data", "handout_script"]
+__all__ = [
+    "MESSAGES",
+    "REVEAL_AFTER",
+    "SCRIPT",
+    "HandoutScript",
+    "handout_data",
+    "handout_script",
+    "inline_script",
+    "minify",
+    "script_text",
+]
 
 SCRIPT = TEMPLATES / "handout" / "interactive.js"
 UNPACK = TEMPLATES / "handout" / "unpack.js"
