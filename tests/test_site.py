@@ -64,8 +64,14 @@ def test_every_page_is_chinese_and_offline(pages: dict[str, BeautifulSoup]) -> N
     for name, soup in pages.items():
         html = soup.find("html")
         assert isinstance(html, Tag) and html.get("lang") == "zh-CN", name
-        # an inline script may come (the interactive handout); nothing is fetched
-        assert all(not script.get("src") for script in soup.find_all("script")), name
+        # the learner handout's own script and its data block (test_browser_handout.py);
+        # nothing is loaded from anywhere
+        scripts = soup.find_all("script")
+        assert all(not s.get("src") for s in scripts), name
+        if name.startswith("handout/"):
+            assert [s.get("type") for s in scripts] == ["application/json", None], name
+        else:
+            assert scripts == [], name
         assert soup.find("link") is None, name
         assert soup.find("iframe") is None, name
         for tag in soup.find_all(True):
@@ -377,22 +383,22 @@ def test_live_links_appear_only_when_the_course_configures_them(
 
     assert course.meta.live == Live()  # the bundled course has none ...
     for soup in pages.values():
-        assert soup.select("a.ck-live") == []  # ... and no page links one
+        assert soup.select("a.ck-live-link") == []  # ... and no page links one
     live = _live(course, binder=BINDER, hub=HUB)
     for variant in VARIANTS:
         soup = _rendered(live, "a3", variant)
-        hrefs = [a["href"] for a in soup.select(".ck-top a.ck-live")]
+        hrefs = [a["href"] for a in soup.select(".ck-top a.ck-live-link")]
         assert hrefs == [
             f"{BINDER}?urlpath=voila/render/notebooks/04-a3.ipynb",
             f"{HUB}/voila/render/notebooks/04-a3.ipynb",
         ], variant
-        assert [a["rel"] for a in soup.select("a.ck-live")] == [["external"]] * 2
+        assert [a["rel"] for a in soup.select("a.ck-live-link")] == [["external"]] * 2
     index = BeautifulSoup(index_html(live), "html.parser")
     item = index.find(id="m-overview")
-    assert item.select_one("a.ck-live")["href"].endswith("/01-overview.ipynb")
+    assert item.select_one("a.ck-live-link")["href"].endswith("/01-overview.ipynb")
     only_hub = BeautifulSoup(
         index_html(_live(course, hub=HUB + "/", notebooks="c/nb")), "html.parser"
     )
-    assert [a["href"] for a in only_hub.find(id="m-a1").select("a.ck-live")] == [
+    assert [a["href"] for a in only_hub.find(id="m-a1").select("a.ck-live-link")] == [
         f"{HUB}/voila/render/c/nb/02-a1.ipynb"
     ]

@@ -78,7 +78,7 @@ def code_digest() -> str:
         path
         for path in PACKAGE.rglob("*")
         if path.is_file()
-        and path.suffix in {".py", ".ipynb", ".j2", ".json", ".css"}
+        and path.suffix in {".py", ".ipynb", ".j2", ".json", ".css", ".js"}
         and "_courseware" not in path.parts
         and "__pycache__" not in path.parts
     ]

@@ -359,6 +359,16 @@ _ZH: Final[dict[str, str]] = {
     "checkpoint.cited_here": "{place}（上方正文已翻到第 {page} 页，该段已标出）",
     "checkpoint.cited_open": "打开{label}，从 ¶{paragraph} 读起",
     "reader.cited": "¶{paragraph} 是检查题所引的段落，已标出。",
+    # issue 14 · interactive handout (the learner handout's inline script)
+    "handout.learner": "学员：{name}",
+    "handout.change": "换一个人",
+    "handout.saved_here": "进度只保存在本浏览器中：请及时下载学习记录，发送给培训者。",
+    "handout.no_storage": "本浏览器不能保存进度：关闭本页之前，请下载学习记录。",
+    "handout.your_answer": "你的答案——{line}",
+    "handout.download": "下载学习记录",
+    "handout.downloaded": "已于 {time} 下载 {file}",
+    "handout.file": "学习记录-{learner}.json",
+    "handout.no_seal": "本页需从 https 网址或本机文件打开，才能生成学习记录。",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -716,6 +726,21 @@ _EN: Final[dict[str, str]] = {
     "checkpoint.cited_here": "{place} (the text above is at page {page}, the paragraph marked)",
     "checkpoint.cited_open": "Open {label} at ¶{paragraph}",
     "reader.cited": "¶{paragraph} is the paragraph a checkpoint cites: it is marked.",
+    # issue 14 · interactive handout (the learner handout's inline script)
+    "handout.learner": "Learner: {name}",
+    "handout.change": "Someone else",
+    "handout.saved_here": (
+        "Your progress is kept in this browser only: download your record in good time "
+        "and send it to your trainer."
+    ),
+    "handout.no_storage": (
+        "This browser cannot keep your progress: download your record before you close the page."
+    ),
+    "handout.your_answer": "Your answer: {line}",
+    "handout.download": "Download my record",
+    "handout.downloaded": "Downloaded {file} at {time}",
+    "handout.file": "record-{learner}.json",
+    "handout.no_seal": "Open this page from an https address or as a file to download your record.",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"zh": _ZH, "en": _EN}

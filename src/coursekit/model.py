@@ -234,6 +234,8 @@ class Live(_Source):
             json_schema_extra={"pattern": _FOLDER},
         ),
     ] = "notebooks"
+
+
 #: The time zone a course's times are shown in when ``course.yaml`` names none.
 DEFAULT_TIMEZONES: dict[str, str] = {"zh": "Asia/Shanghai", "en": "UTC"}
 

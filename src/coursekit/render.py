@@ -29,6 +29,7 @@ from nbformat import NotebookNode
 
 from coursekit.html.env import TEMPLATES, html_lang, stylesheet
 from coursekit.html.fragments import appendix_html, preface_html
+from coursekit.html.interactive import handout_script
 from coursekit.html.site import NavContext
 from coursekit.html.variants import MIMETYPES
 from coursekit.model import Course
@@ -125,6 +126,7 @@ def render_module(
             "variant": variant,
             "nav": nav,
             "preface": preface_html(course, nav.module.id, variant),
+            "interactive": handout_script(course, nav.module.id) if variant == "handout" else None,
         }
     }
     nb, resources = tags.preprocess(nb, resources)  # type: ignore[no-untyped-call]
