@@ -39,6 +39,7 @@ from coursekit import load_course
 from coursekit.cli import main
 from coursekit.grading import grade, is_answered, wrong_choices
 from coursekit.html.fragments import printed
+from coursekit.messages import msg
 from coursekit.model import (
     Checkpoint,
     FillBlank,
@@ -220,7 +221,7 @@ def test_a_learner_answers_reloads_moves_on_and_downloads_a_record_the_trainer_c
 
     # no name yet: the answer is not taken, and the name field is where the eye goes
     choose(page, A3_SINGLE, A3_SINGLE.answer)
-    assert "请先在上方填写姓名，再作答。" in submit(page, A3_SINGLE)
+    assert msg("zh", "learner.needed") in submit(page, A3_SINGLE)
     assert page.evaluate("document.activeElement.id") == "ck-name"
     page.locator("#ck-name").fill(LEARNER)
     shot(page, "02-name", page.locator(".ck-learner"))
