@@ -287,19 +287,19 @@ _ZH: Final[dict[str, str]] = {
     "dashboard.skipped": "跳过 {file}：{reason}",
     "dashboard.reading_title": "阅读完成情况",
     "dashboard.completion_title": "各学员答对题数",
-    "dashboard.checkpoints_title": "检查题：首次作答正确率（由低到高）",
+    "dashboard.checkpoints_title": "检查题：有人作答的题，首次即答对的比例由低到高",
     "dashboard.reflections_title": "学习体会摘编",
     "dashboard.learner": "学员",
-    "dashboard.share": "比例",
+    "dashboard.share": "读完比例",
     "dashboard.read": "读完人数",
     "dashboard.correct": "答对",
     "dashboard.prompt": "题目",
     "dashboard.learners": "作答人数",
-    "dashboard.first": "首次正确率",
-    "dashboard.wrong": "常见错误答案",
-    "dashboard.responses": "作答人数",
+    "dashboard.first": "首次即答对的人数比例",
+    "dashboard.wrong": "常见错误答案（人数）",
+    "dashboard.responses": "写了体会的人数",
     "dashboard.median": "中位字数",
-    "dashboard.module": "模块",
+    "dashboard.module": "篇目",
     "dashboard.title": "标题",
     "dashboard.excerpts": "摘录",
     # trainer notes
@@ -349,7 +349,8 @@ _ZH: Final[dict[str, str]] = {
     "dashboard.wrong_type": "只接受 .json 学习记录或 .zip 压缩包",
     "dashboard.too_large": "文件过大（{size} 字节，上限 {limit} 字节）",
     "dashboard.unanswered_title": "尚无人作答的检查题（{count} 道）",
-    "dashboard.counting": "表中的数都是人数：每位学员只计一次。",
+    "dashboard.counting": "除“各学员答对题数”外，表中的数都是人数：每位学员只计一次。",
+    "dashboard.col_correct": "{label}（共 {n} 题）",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -631,17 +632,19 @@ _EN: Final[dict[str, str]] = {
     "dashboard.skipped": "Skipped {file}: {reason}",
     "dashboard.reading_title": "Reading",
     "dashboard.completion_title": "Checkpoints right, per learner",
-    "dashboard.checkpoints_title": "Checkpoints: share right at the first try (lowest first)",
+    "dashboard.checkpoints_title": (
+        "Checkpoints somebody answered: share of learners right at the first try, lowest first"
+    ),
     "dashboard.reflections_title": "Reflections digest",
     "dashboard.learner": "Learner",
-    "dashboard.share": "Share",
-    "dashboard.read": "Read",
+    "dashboard.share": "Share who read it",
+    "dashboard.read": "Learners who read it",
     "dashboard.correct": "Right",
     "dashboard.prompt": "Question",
     "dashboard.learners": "Learners",
-    "dashboard.first": "Right at first try",
-    "dashboard.wrong": "Commonest wrong answers",
-    "dashboard.responses": "Responses",
+    "dashboard.first": "Share right at the first try",
+    "dashboard.wrong": "Commonest wrong answers (learners)",
+    "dashboard.responses": "Learners who wrote",
     "dashboard.median": "Median length",
     "dashboard.module": "Module",
     "dashboard.title": "Title",
@@ -699,7 +702,10 @@ _EN: Final[dict[str, str]] = {
     "dashboard.wrong_type": "only .json learning records and .zip files are taken",
     "dashboard.too_large": "too large ({size} bytes; the limit is {limit})",
     "dashboard.unanswered_title": "Checkpoints nobody has answered yet ({count})",
-    "dashboard.counting": "Every number in these tables counts people: each learner once.",
+    "dashboard.counting": (
+        "Except in “Right answers per learner”, every number counts people: each learner once."
+    ),
+    "dashboard.col_correct": "{label} (of {n})",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"zh": _ZH, "en": _EN}
