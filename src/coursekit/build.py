@@ -71,6 +71,7 @@ from typing import Any
 from coursekit.atomic import write_atomic
 from coursekit.errors import BuildError
 from coursekit.hashing import hash_files
+from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.shell import (
     START_NOTEBOOK,
@@ -183,6 +184,9 @@ def _prepare(template: Path, parameters: Mapping[str, Any], output_name: str) ->
             cell.id = INJECTED_ID
         if cell.id == "parameters":
             cell.source = _own_defaults(cell.source, parameters)
+        if cell.id in ("parameters", INJECTED_ID):
+            # JupyterLab shows a folded cell's first line: a line the learner can read
+            cell.source = _first_line(cell.source, _NOTES[cell.id], parameters.get("lang", "zh"))
         if cell.id in COLLAPSED:
             cell.metadata["jupyter"] = {"source_hidden": True}
         cell.metadata.pop("papermill", None)
@@ -213,6 +217,17 @@ def _own_defaults(source: str, parameters: Mapping[str, Any]) -> str:
             line = f"{m['name']} = {value}{m['comment'] or ''}"
         lines.append(line)
     return "\n".join(lines)
+
+
+_NOTES = {"parameters": "shell.parameters_note", INJECTED_ID: "shell.injected_note"}
+
+
+def _first_line(source: str, key: str, lang: str) -> str:
+    """``source`` with its first line, a comment, in the notebook's language."""
+    first, _, rest = source.partition("\n")
+    if not first.startswith("#"):
+        return source
+    return f"# {msg(lang, key)}\n{rest}"
 
 
 def _fill(nb: Any, cells: Mapping[str, str]) -> None:

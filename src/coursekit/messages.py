@@ -327,6 +327,8 @@ _ZH: Final[dict[str, str]] = {
         "每篇先读原文，再做检查题、写学习体会。作答会自动保存在本机。"
     ),
     "shell.run_all": "在 JupyterLab 中打开时，请先运行全部单元格：菜单“运行 → 运行所有单元格”。",
+    "shell.parameters_note": "本页的设置：显示哪一篇、用哪种语言（coursekit build 填写，无需改动）",
+    "shell.injected_note": "本页的设置（由 papermill 填入）",
     "shell.modules_title": "学习内容",
     "shell.col_module": "篇目",
     "shell.col_progress": "我的进度",
@@ -678,6 +680,10 @@ _EN: Final[dict[str, str]] = {
         "Your work is saved on this computer as you go."
     ),
     "shell.run_all": "In JupyterLab, run all cells first: menu “Run → Run All Cells”.",
+    "shell.parameters_note": (
+        "This page's settings: which module, which language (written by coursekit build)"
+    ),
+    "shell.injected_note": "This page's settings (filled in by papermill)",
     "shell.modules_title": "Modules",
     "shell.col_module": "Module",
     "shell.col_progress": "My progress",
