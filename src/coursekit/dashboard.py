@@ -340,3 +340,9 @@ class TrainerView(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.notes.outputs = (
             {"output_type": "display_data", "data": {"text/html": self.html}, "metadata": {}},
         )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The notes shown now as ``text/html`` too, for an executed notebook without a kernel."""
+        data: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})
+        data["text/html"] = self.html
+        return data
