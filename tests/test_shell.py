@@ -266,3 +266,30 @@ def test_the_readme_badges_open_the_start_page() -> None:
     assert "urlpath=voila/render/notebooks/00-start.ipynb" in readme
     assert "urlpath=lab/tree/notebooks/00-start.ipynb" in readme
     assert "01-overview.ipynb)" not in readme
+
+
+@pytest.mark.kernel
+def test_a_built_notebook_run_again_with_only_the_course_path_still_shows_its_module(
+    tmp_path: Path, store_path: Path
+) -> None:
+    import papermill
+
+    out = tmp_path / "02-a1.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "02-a1.ipynb"),
+        str(out),
+        parameters={"course_path": str(ROOT / "courseware")},
+        cwd=str(ROOT / "notebooks"),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    nb = json.loads(out.read_text("utf-8"))
+    injected = next(c for c in nb["cells"] if "injected-parameters" in c["metadata"]["tags"])
+    assert "module" not in "".join(injected["source"])  # papermill injected the path only
+    html = "".join(
+        "".join(o.get("data", {}).get("text/html", ""))
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+    )
+    assert "习近平作出重要指示" in html  # a1's title, from the parameters cell's own default
