@@ -40,6 +40,10 @@ def lab(tmp_path: Path) -> Iterator[str]:
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),  # no user settings of this machine
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "user-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        # coursekit's Voilà template, where the installed package puts it
+        "JUPYTER_PATH": os.pathsep.join(
+            p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")) if p
+        ),
     }
     command = [
         sys.executable,
@@ -100,3 +104,17 @@ def test_a_module_notebook_in_jupyterlab_opens_clean_and_links_on(lab: str) -> N
         browser.close()
     if not chinese:
         print("jupyterlab-language-pack-zh-CN is not installed here: Chinese menus not checked")
+
+
+def test_the_voila_view_binder_serves_uses_coursekits_template(lab: str) -> None:
+    """Binder's Voilà badge goes to the server's Voilà extension, not to a voila command:
+    it too reads voila.json where the server started, and renders with coursekit's template."""
+    import urllib.request
+
+    base = lab.removesuffix("/lab")
+    with urllib.request.urlopen(f"{base}/voila/render/notebooks/03-a2.ipynb", timeout=180) as r:
+        html = r.read().decode("utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert "<title>附件二 · " in html
+    assert '<h2 id="loading_text">正在打开学习内容，请稍候……</h2>' in html
+    assert "fontawesome" not in html and "cdn." not in html

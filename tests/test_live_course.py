@@ -143,6 +143,12 @@ def _shoot(page: Page, step: str) -> None:
     page.set_viewport_size(PHONE)
 
 
+def _shoot_now(page: Page, step: str) -> None:
+    """One screenshot at the current size, for a moment that does not wait (the loading)."""
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"live-course-{step}-{PHONE['width']}.png"))
+
+
 def _module_title(notebook: str) -> str:
     nb = json.loads((ROOT / "notebooks" / notebook).read_text("utf-8"))
     return str(nb["metadata"]["title"])
@@ -185,7 +191,10 @@ def test_a_learner_walks_the_live_course_and_takes_the_record_to_a_fresh_store(
         )
 
         # the start page: title, welcome, the name, every module listed with a link
-        page.goto(base + START)
+        page.goto(base + START, wait_until="commit")
+        loading = page.locator("#loading_text")
+        expect(loading).to_contain_text("正在打开学习内容，请稍候……", timeout=60_000)
+        _shoot_now(page, "00-loading")
         _wait_for_page(page)
         assert page.title() == f"从这里开始 · {course.meta.title}"
         assert page.locator("html").get_attribute("lang") == "zh-CN"
