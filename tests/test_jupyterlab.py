@@ -118,3 +118,36 @@ def test_the_voila_view_binder_serves_uses_coursekits_template(lab: str) -> None
     assert "<title>附件二 · " in html
     assert '<h2 id="loading_text">正在打开学习内容，请稍候……</h2>' in html
     assert "fontawesome" not in html and "cdn." not in html
+
+
+def test_the_start_page_in_jupyterlab_lists_the_modules_and_opens_one_beside_it(
+    lab: str,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from coursekit import load_course
+
+    course = load_course()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(90_000)
+        page.goto(f"{lab}/tree/notebooks/00-start.ipynb")
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        expect(notebook.locator(".jp-Cell").first).to_contain_text(course.meta.title)
+        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]")).to_have_count(1)
+        # run every cell, as a learner does: Shift+Enter from the first cell down
+        notebook.locator(".jp-Cell").first.locator(".jp-Cell-inputWrapper").click()
+        page.keyboard.press("Escape")
+        for _ in range(notebook.locator(".jp-Cell").count()):
+            page.keyboard.press("Shift+Enter")
+        first = course.modules[1]
+        link = notebook.get_by_role("link", name=f"{first.label} {first.title}")
+        expect(link).to_be_visible(timeout=120_000)
+        page.screenshot(path=str(OUTPUT / "jupyterlab-00-start-1280.png"))
+        link.click()
+        current = page.locator(".lm-TabBar-tab.jp-mod-current[data-type=document-title]")
+        expect(current).to_contain_text("02-a1.ipynb")
+        # JupyterLab opened it beside the start page, without reloading the page
+        expect(page.locator(".lm-TabBar-tab[data-type=document-title]")).to_have_count(2)
+        browser.close()
