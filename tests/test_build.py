@@ -298,7 +298,9 @@ def test_the_start_notebook_lists_the_course_and_shows_the_learner(
 def test_a_title_with_markdown_in_it_stays_text(tmp_path: Path) -> None:
     from coursekit.shell import markdown_text
 
-    assert markdown_text("附件[一](x) *要* <b>") == "附件\\[一\\]\\(x\\) \\*要\\* \\<b\\>"
+    assert markdown_text("附件[一](x) *要* <b>") == "附件\\[一\\](x) \\*要\\* \\<b\\>"
+    assert markdown_text("# 标题") == "\\# 标题" and markdown_text("2020. 年") == "2020\\. 年"
+    assert markdown_text("- 项\n  二") == "\\- 项 二" and markdown_text("下一篇： ") == "下一篇： "
     root = write_course(tmp_path)
     course = load_course(root)
     out = tmp_path / "nb"

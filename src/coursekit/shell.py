@@ -37,8 +37,10 @@ __all__ = [
 #: The start page: the Binder badge opens it, every module view links back to it.
 START_NOTEBOOK = "00-start.ipynb"
 
-# Characters markdown (CommonMark, and the HTML it passes through) gives a meaning to.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+# Characters that mean something to markdown anywhere in a line (CommonMark, and the HTML
+# it lets through), and what means something at the start of one (a heading, a list, a quote).
+_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+_LINE_START = re.compile(r"^(?:([#>+\-])|(\d+)([.)]))")
 
 
 def notebook_name(index: int, module_id: str) -> str:
@@ -47,8 +49,9 @@ def notebook_name(index: int, module_id: str) -> str:
 
 
 def markdown_text(text: str) -> str:
-    """``text`` as literal markdown: every character markdown would act on is escaped."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+    """``text`` on one line, as literal markdown: what markdown would act on is escaped."""
+    flat = _INLINE.sub(r"\\\1", re.sub(r"\s+", " ", text))
+    return _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", flat)
 
 
 @dataclass(frozen=True)
