@@ -66,10 +66,7 @@ def test_binder_requirements_install_the_course_and_run_a_module(tmp_path: Path)
             "python3",
             "--no-progress-bar",
             # papermill replaces the notebook's injected parameters with the ones given
-            # here, so the module is given again along with the course path
-            "-p",
-            "module",
-            "a1",
+            # here; the parameters cell's own defaults (module a1) fill in the rest
             "-p",
             "course_path",
             "../courseware",
@@ -96,3 +93,24 @@ def test_binder_requirements_install_the_course_and_run_a_module(tmp_path: Path)
         check=True,
     )
     assert where.stdout.strip().startswith(str(venv))
+
+    # JupyterLab in Chinese: the pinned language pack is the locale overrides.json names
+    locale = json.loads((ROOT / "binder" / "overrides.json").read_text("utf-8"))[
+        "@jupyterlab/translation-extension:plugin"
+    ]["locale"]
+    packs = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import json; from jupyterlab_server.translation_utils import get_language_packs;"
+            "print(json.dumps(sorted(get_language_packs()[0])))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert locale in json.loads(packs.stdout.strip().splitlines()[-1])
+    # coursekit's Voilà template is installed where Voilà looks for templates
+    template = venv / "share" / "jupyter" / "voila" / "templates" / "coursekit"
+    assert (template / "index.html.j2").is_file() and (template / "conf.json").is_file()

@@ -12,6 +12,7 @@ from coursefactory import write_course
 from coursekit.build import (
     build_notebooks,
     module_parameters,
+    notebook_files,
     notebook_name,
     stale_notebooks,
 )
@@ -40,9 +41,9 @@ def test_build_is_byte_identical_on_rerun(course: Course, tmp_path: Path) -> Non
     snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
     assert build_notebooks(course, out) == []
     assert {p.name: p.read_bytes() for p in out.iterdir()} == snapshot
-    assert len(first) == len(course.modules) + 1
+    assert len(first) == len(course.modules) + 2
     expected = [notebook_name(i, m.id) for i, m in enumerate(course.modules, start=1)]
-    assert sorted(snapshot) == sorted([*expected, "trainer.ipynb"])
+    assert sorted(snapshot) == sorted(["00-start.ipynb", *expected, "trainer.ipynb"])
     assert expected[0] == "01-overview.ipynb"
 
 
@@ -114,7 +115,8 @@ def test_build_command_and_check(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["build", str(root), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "3 notebooks, 3 written" in result.output
+    assert "4 notebooks, 4 written" in result.output
+    assert "did not write" not in result.output  # a notebook new in this build is build's own
     assert runner.invoke(main, ["build", str(root), "--out", str(out), "--check"]).exit_code == 0
     (out / "02-a1.ipynb").write_text("{}", encoding="utf-8")
     result = runner.invoke(main, ["build", str(root), "--out", str(out), "--check"])
@@ -217,3 +219,104 @@ def test_build_writes_into_a_notebook_folder_emptied_by_hand(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["build", str(root), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / ".ipynb_checkpoints" / "02-a1-checkpoint.ipynb").read_text("utf-8") == "{}"
+
+
+# --- issue 14: the course shell written into the notebooks -----------------------------------
+
+
+def _cells(path: Path) -> dict[str, dict[str, object]]:
+    nb = json.loads(path.read_text("utf-8"))
+    return {c["id"]: c for c in nb["cells"]}
+
+
+def _source(cell: dict[str, object]) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def test_each_module_view_links_back_to_the_start_and_on_to_its_neighbours(
+    course: Course, tmp_path: Path
+) -> None:
+    build_notebooks(course, tmp_path)
+    a2 = _cells(tmp_path / "03-a2.ipynb")
+    intro, footer = _source(a2["intro"]), _source(a2["footer"])
+    assert intro.startswith("[← 课程目录](00-start.ipynb) · 第 3 篇，共 10 篇")
+    assert f"# {course.meta.title}" in intro
+    assert "运行" not in intro  # the JupyterLab-only instruction is a cell of its own
+    a1, a3 = course.module("a1"), course.module("a3")
+    assert f"上一篇：[附件一 {a1.title}](02-a1.ipynb)" in footer
+    assert f"下一篇：[附件三 {a3.title}](04-a3.ipynb)" in footer
+    assert "[返回课程目录](00-start.ipynb)" in footer
+    first, last = _cells(tmp_path / "01-overview.ipynb"), _cells(tmp_path / "10-k1.ipynb")
+    assert "上一篇" not in _source(first["footer"])
+    assert "下一篇" not in _source(last["footer"]) and "最后一篇" in _source(last["footer"])
+    # the JupyterLab-only instruction is tagged for Voilà's template and the handouts
+    assert a2["lab-only"]["metadata"] == {"tags": ["notebook-only", "lab-only"]}
+    assert "运行所有单元格" in _source(a2["lab-only"])
+    for cell in ("intro", "footer"):
+        assert a2[cell]["metadata"] == {"tags": ["notebook-only"]}  # not in the handouts
+
+
+def test_the_tab_title_and_the_page_language_are_in_the_notebook(
+    course: Course, tmp_path: Path
+) -> None:
+    build_notebooks(course, tmp_path)
+    meta = json.loads((tmp_path / "03-a2.ipynb").read_text("utf-8"))["metadata"]
+    assert meta["title"] == f"附件二 · {course.module('a2').title}"
+    assert meta["coursekit"]["page"] == {"lang": "zh-CN", "loading": "正在打开学习内容，请稍候……"}
+    start = json.loads((tmp_path / "00-start.ipynb").read_text("utf-8"))["metadata"]
+    assert start["title"] == f"从这里开始 · {course.meta.title}"
+
+
+def test_parameter_cells_are_collapsed_and_carry_their_own_module(
+    course: Course, tmp_path: Path
+) -> None:
+    build_notebooks(course, tmp_path)
+    cells = _cells(tmp_path / "03-a2.ipynb")
+    for name in ("parameters", "injected-parameters", "setup"):
+        assert cells[name]["metadata"]["jupyter"] == {"source_hidden": True}, name
+    assert "jupyter" not in cells["widgets"]["metadata"]
+    defaults = _source(cells["parameters"])
+    assert 'module = "a2"  # ASCII module id from course.yaml' in defaults
+    assert "course_path = " in defaults and 'audience = "learner"' in defaults
+    assert 'module = "overview"' not in defaults
+
+
+def test_the_start_notebook_lists_the_course_and_shows_the_learner(
+    course: Course, tmp_path: Path
+) -> None:
+    build_notebooks(course, tmp_path)
+    cells = _cells(tmp_path / "00-start.ipynb")
+    intro = _source(cells["intro"])
+    assert intro.startswith(f"# {course.meta.title}\n")
+    assert "共 10 篇学习材料，请从“通知”开始" in intro
+    assert "show_start(" in _source(cells["widgets"])
+    meta = json.loads((tmp_path / "00-start.ipynb").read_text("utf-8"))["metadata"]["coursekit"]
+    assert meta["template"] == "start.ipynb" and meta["module"] is None
+
+
+def test_a_title_with_markdown_in_it_stays_text(tmp_path: Path) -> None:
+    from coursekit.shell import markdown_text
+
+    assert markdown_text("附件[一](x) *要* <b>") == "附件\\[一\\](x) \\*要\\* \\<b\\>"
+    assert markdown_text("# 标题") == "\\# 标题" and markdown_text("2020. 年") == "2020\\. 年"
+    assert markdown_text("- 项\n  二") == "\\- 项 二" and markdown_text("下一篇： ") == "下一篇： "
+    root = write_course(tmp_path)
+    course = load_course(root)
+    out = tmp_path / "nb"
+    build_notebooks(course, out)
+    # a course change renames a neighbour: the notebooks are stale, not edited by hand
+    md = root / "modules" / "a1.md"
+    md.write_text(md.read_text("utf-8").replace("title: 疫情防控要求", "title: 新的要求"), "utf-8")
+    changed = load_course(root)
+    assert "新的要求" in stale_footer(changed, out)
+    entries = notebook_files(changed, out)
+    assert {e.name for e in entries if e.stale} == {"01-overview.ipynb", "02-a1.ipynb"}
+    assert not any(e.edited for e in entries)
+
+
+def stale_footer(course: Course, out: Path) -> str:
+    from coursekit.build import expected_notebooks
+
+    nb = json.loads(expected_notebooks(course, out)["01-overview.ipynb"])
+    return "".join(next(c for c in nb["cells"] if c["id"] == "footer")["source"])

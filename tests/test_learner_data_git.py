@@ -141,10 +141,10 @@ def test_defect9_build_check_fails_on_saved_widget_state(repo_copy: Path) -> Non
     assert result.exit_code == 1, result.output
     lines = result.stderr.splitlines()
     assert (
-        f"{module}: outputs in cell 6; execution counts in cells 2, 3, 4, 6; widget state" in lines
+        f"{module}: outputs in cell 6; execution counts in cells 3, 4, 5, 6; widget state" in lines
     )
     assert (
-        f"{trainer}: outputs in cells 4, 6; execution counts in cells 2, 3, 4, 6; widget state"
+        f"{trainer}: outputs in cells 4, 8; execution counts in cells 2, 3, 4, 6, 8; widget state"
         in lines
     )
     assert "2 notebook(s)" in result.stderr and "coursekit build" in result.stderr
@@ -173,7 +173,7 @@ def test_defect9_build_rewrites_its_used_notebooks_clean_and_leaves_a_users_alon
     assert f"{nbs / '02-a1.ipynb'}: rewritten clean (it held outputs in cell 6;" in result.output
     assert {p: p.read_bytes() for p in kept} == kept
     assert (
-        f"{copy_of}: outputs in cell 6; execution counts in cells 2, 3, 4, 6; widget state; "
+        f"{copy_of}: outputs in cell 6; execution counts in cells 3, 4, 5, 6; widget state; "
         "not written by coursekit: a copy of 02-a1.ipynb, so left alone: "
         f"run `coursekit strip {copy_of}` before you commit it"
     ) in result.output

@@ -1,18 +1,21 @@
-"""The live learner flow in Voilà, in a real browser, down to the rows in the store."""
+"""The live learner flow in Voilà, in a real browser, down to the rows in the store.
+
+Voilà runs as Binder runs it: from the repository root, with coursekit's
+template (``voila.json``; see :func:`test_live_course.voila`).
+"""
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page
 
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, free_port, need_chromium, server
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT
+from test_live_course import MODULES, voila
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.browser
@@ -20,34 +23,22 @@ REFLECTION = "我在小区微信群里转发消息前，先核对官方来源，
 
 
 @pytest.fixture
-def voila(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    need_chromium()
+def a1_page(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     home = tmp_path / "home"
-    port = free_port()
-    voila_bin = Path(sys.executable).parent / "voila"
-    env = {**os.environ, "COURSEKIT_HOME": str(home)}
-    command = [
-        str(voila_bin),
-        "02-a1.ipynb",
-        "--no-browser",
-        f"--port={port}",
-        "--Voila.ip=127.0.0.1",
-        "--Voila.root_dir=.",
-    ]
-    with server(
-        command, f"http://127.0.0.1:{port}/", ROOT / "notebooks", env, tmp_path / "voila.log"
-    ) as url:
-        yield url, home / "learner.sqlite3"
+    with voila(home, tmp_path / "voila.log") as base:
+        yield base + "02-a1.ipynb", home / "learner.sqlite3"
 
 
 def question_after_reload(page: Page) -> Locator:
     return page.locator(".widget-vbox", has_text="习近平总书记是在哪一天作出这一重要指示的").last
 
 
-def test_a_learner_answers_writes_and_finds_it_all_after_a_reload(voila: tuple[str, Path]) -> None:
+def test_a_learner_answers_writes_and_finds_it_all_after_a_reload(
+    a1_page: tuple[str, Path],
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    url, store = voila
+    url, store = a1_page
     OUTPUT.mkdir(exist_ok=True)
     expect.set_options(timeout=90_000)
     with sync_playwright() as p:
@@ -96,21 +87,12 @@ def test_a_learner_answers_writes_and_finds_it_all_after_a_reload(voila: tuple[s
 
 @pytest.fixture(scope="module")
 def voila_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    need_chromium()
     tmp = tmp_path_factory.mktemp("voila-tree")
-    port = free_port()
-    voila_bin = Path(sys.executable).parent / "voila"
-    env = {**os.environ, "COURSEKIT_HOME": str(tmp / "home")}
-    command = [str(voila_bin), ".", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
-    with server(
-        command, f"http://127.0.0.1:{port}/", ROOT / "notebooks", env, tmp / "voila.log"
-    ) as url:
-        yield url
+    with voila(tmp / "home", tmp / "voila.log") as base:
+        yield base
 
 
-@pytest.mark.parametrize(
-    "notebook", sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-)
+@pytest.mark.parametrize("notebook", MODULES)
 def test_every_module_renders_in_voila_with_widgets_and_no_code(
     voila_tree: str, notebook: str
 ) -> None:
@@ -127,7 +109,7 @@ def test_every_module_renders_in_voila_with_widgets_and_no_code(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{voila_tree}voila/render/{notebook}", timeout=90_000)
+        page.goto(f"{voila_tree}{notebook}", timeout=90_000)
         expect(page.get_by_role("button", name="开始学习")).to_be_visible(timeout=90_000)
         expect(page.get_by_text(title, exact=True).first).to_be_visible()
         expect(page.get_by_role("button", name="提交").first).to_be_visible()
@@ -135,4 +117,6 @@ def test_every_module_renders_in_voila_with_widgets_and_no_code(
         assert page.locator(".jp-CodeMirrorEditor, .cm-editor, .jp-InputPrompt").count() == 0
         html = page.content()
         assert "show_module(" not in html and "from coursekit" not in html  # no code at all
+        assert "Parameters" not in page.inner_text("body")
+        assert page.title().endswith(f" · {title}")  # the tab names the module
         browser.close()

@@ -47,3 +47,10 @@ def test_the_trainer_notebook_shows_the_plan_and_the_cohort(tmp_path: Path) -> N
     )
     module, q = next((m, q) for m, q in COURSE.all_checkpoints() if q.prompt in text)
     assert module and q
+    # the trainer's view of the first module, chosen in a list rather than typed in code
+    first = COURSE.modules[0]
+    assert f"打开本篇的学员视图：{first.label} {first.title}" in text
+    assert "辅导提示" in text and "建议用时" in text
+    # every column in Chinese; answered checkpoints first, the rest folded away
+    assert "module" not in text and "尚无人作答的检查题" in text
+    assert "除“各学员答对题数”外，表中的数都是人数" in text

@@ -4,7 +4,22 @@ Parameters are injected by papermill in prepare-only mode (papermill's
 ``injected-parameters`` cell after the cell tagged ``parameters``), so the
 notebooks are exactly what papermill would execute. The output is
 deterministic: fixed cell ids, fixed papermill paths, no outputs, sorted JSON.
-A second template gives ``notebooks/trainer.ipynb``.
+A second template gives ``notebooks/trainer.ipynb``, a third the start page
+``notebooks/00-start.ipynb`` (the Binder badge's target: the course, the
+learner, every module with the learner's progress).
+
+The live course's shell is written in at build time (see :mod:`coursekit.shell`):
+each notebook's first markdown cell (the way back to the start page, the
+course title, a welcome), a cell only JupyterLab shows (run the cells; coursekit's
+Voilà template leaves out cells tagged ``lab-only``), and a module's last cell
+(previous and next, with their titles). ``nb.metadata.title`` names the
+browser tab in Voilà, and ``nb.metadata.coursekit.page`` hands the Voilà
+template the page's ``lang`` and loading text.
+
+The ``parameters`` cell of each notebook carries that notebook's own values
+as defaults, so a notebook run again by papermill with only some parameters
+(``-p course_path X``) still shows its own module. Parameter and setup cells
+are collapsed (``"jupyter": {"source_hidden": true}``) for learners in JupyterLab.
 
 The template's parameters (see ``templates/module.ipynb``):
 
@@ -47,6 +62,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +71,19 @@ from typing import Any
 from coursekit.atomic import write_atomic
 from coursekit.errors import BuildError
 from coursekit.hashing import hash_files
+from coursekit.messages import msg
 from coursekit.model import Course
+from coursekit.shell import (
+    START_NOTEBOOK,
+    lab_only,
+    module_footer,
+    module_intro,
+    notebook_name,
+    page_texts,
+    start_intro,
+    start_tab_title,
+    tab_title,
+)
 from coursekit.strip import (
     Findings,
     NotANotebook,
@@ -69,6 +97,7 @@ from coursekit.strip import (
 __all__ = [
     "EDITED",
     "MODULE_TEMPLATE",
+    "START_TEMPLATE",
     "TRAINER_TEMPLATE",
     "NotebookFile",
     "build_notebooks",
@@ -82,6 +111,7 @@ __all__ = [
     "notebook_files",
     "notebook_name",
     "stale_notebooks",
+    "start_notebook",
     "trainer_notebook",
     "write_notebooks",
 ]
@@ -89,13 +119,13 @@ __all__ = [
 TEMPLATES = Path(__file__).parent / "templates"
 MODULE_TEMPLATE = TEMPLATES / "module.ipynb"
 TRAINER_TEMPLATE = TEMPLATES / "trainer.ipynb"
+START_TEMPLATE = TEMPLATES / "start.ipynb"
 KERNEL_NAME = "python3"
 INJECTED_ID = "injected-parameters"
-
-
-def notebook_name(index: int, module_id: str) -> str:
-    """``01-overview.ipynb``: the position in ``course.yaml`` (from 1), then the id."""
-    return f"{index:02d}-{module_id}.ipynb"
+# Cells build writes for each notebook: they differ from notebook to notebook by design,
+# so they are not compared when telling an edited notebook from a stale one.
+FILLED = frozenset({"intro", "lab-only", "footer", "parameters", INJECTED_ID})
+COLLAPSED = frozenset({"parameters", INJECTED_ID, "setup"})
 
 
 def module_parameters(
@@ -152,6 +182,13 @@ def _prepare(template: Path, parameters: Mapping[str, Any], output_name: str) ->
     for cell in nb.cells:
         if INJECTED_ID in cell.metadata.get("tags", []):
             cell.id = INJECTED_ID
+        if cell.id == "parameters":
+            cell.source = _own_defaults(cell.source, parameters)
+        if cell.id in ("parameters", INJECTED_ID):
+            # JupyterLab shows a folded cell's first line: a line the learner can read
+            cell.source = _first_line(cell.source, _NOTES[cell.id], parameters.get("lang", "zh"))
+        if cell.id in COLLAPSED:
+            cell.metadata["jupyter"] = {"source_hidden": True}
         cell.metadata.pop("papermill", None)
         if not cell.metadata.get("tags"):
             cell.metadata.pop("tags", None)
@@ -159,6 +196,45 @@ def _prepare(template: Path, parameters: Mapping[str, Any], output_name: str) ->
     nb.metadata.papermill["input_path"] = f"coursekit/templates/{template.name}"
     nb.metadata.papermill["output_path"] = output_name
     return nb
+
+
+_ASSIGNMENT = re.compile(r"^(?P<name>[A-Za-z_]\w*) = (?P<value>.*?)(?P<comment>  #.*)?$")
+
+
+def _own_defaults(source: str, parameters: Mapping[str, Any]) -> str:
+    """The ``parameters`` cell with this notebook's values as its defaults.
+
+    papermill drops the injected cell of a notebook it runs again and injects
+    only the parameters it is given: the rest come from these defaults.
+    """
+    from papermill.translators import PythonTranslator
+
+    lines = []
+    for line in source.splitlines():
+        m = _ASSIGNMENT.match(line)
+        if m and m["name"] in parameters:
+            value = PythonTranslator.translate(parameters[m["name"]])
+            line = f"{m['name']} = {value}{m['comment'] or ''}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+_NOTES = {"parameters": "shell.parameters_note", INJECTED_ID: "shell.injected_note"}
+
+
+def _first_line(source: str, key: str, lang: str) -> str:
+    """``source`` with its first line, a comment, in the notebook's language."""
+    first, _, rest = source.partition("\n")
+    if not first.startswith("#"):
+        return source
+    return f"# {msg(lang, key)}\n{rest}"
+
+
+def _fill(nb: Any, cells: Mapping[str, str]) -> None:
+    """Write the shell's cells (``intro``, ``lab-only``, ``footer``) of one notebook."""
+    for cell in nb.cells:
+        if cell.id in cells:
+            cell.source = cells[cell.id]
 
 
 def _dumps(nb: Any) -> str:
@@ -180,7 +256,25 @@ def module_notebook(course: Course, index: int, module_id: str, out_dir: Path) -
     params = module_parameters(
         module_id, course_path=_course_path(course, out_dir), lang=course.meta.lang
     )
-    return _notebook(course, MODULE_TEMPLATE, params, name, module_id)
+    cells = {
+        "intro": module_intro(course, module_id),
+        "lab-only": lab_only(course),
+        "footer": module_footer(course, module_id),
+    }
+    title = tab_title(course, module_id)
+    return _notebook(course, MODULE_TEMPLATE, params, name, module_id, cells, title)
+
+
+def start_notebook(course: Course, out_dir: Path) -> str:
+    """The text of ``notebooks/00-start.ipynb``: the course, the learner, every module."""
+    params = {
+        "learner": None,
+        "lang": course.meta.lang,
+        "course_path": _course_path(course, out_dir),
+    }
+    cells = {"intro": start_intro(course), "lab-only": lab_only(course)}
+    title = start_tab_title(course)
+    return _notebook(course, START_TEMPLATE, params, START_NOTEBOOK, None, cells, title)
 
 
 def trainer_notebook(course: Course, out_dir: Path) -> str:
@@ -195,15 +289,21 @@ def _notebook(
     params: Mapping[str, Any],
     name: str,
     module_id: str | None,
+    cells: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> str:
     """A prepared notebook's text, with coursekit's metadata under ``nb.metadata.coursekit``."""
     nb = _prepare(template, params, name)
+    _fill(nb, cells or {})
     nb.metadata["coursekit"] = {
         "course": course.id,
         "module": module_id,
         "template": template.name,
         "content_hash": content_hash(course, module_id, params, template),
+        "page": page_texts(course),
     }
+    if title is not None:
+        nb.metadata["title"] = title  # nbconvert's and so Voilà's <title>
     return _dumps(nb)
 
 
@@ -213,6 +313,7 @@ def expected_notebooks(course: Course, out_dir: Path) -> dict[str, str]:
         notebook_name(i, m.id): module_notebook(course, i, m.id, out_dir)
         for i, m in enumerate(course.modules, start=1)
     }
+    files[START_NOTEBOOK] = start_notebook(course, out_dir)
     files["trainer.ipynb"] = trainer_notebook(course, out_dir)
     return files
 
@@ -271,15 +372,17 @@ def _foreign(nb: dict[str, Any], name: str) -> str:
 def _content(nb: dict[str, Any]) -> list[tuple[Any, Any]]:
     """What a person writes in a notebook: each cell's type and source, parameters aside.
 
-    Running a notebook changes none of it; editing one does. The injected
-    parameters are ``build``'s to change, and cell metadata (a collapsed heading)
-    is not worth keeping a stale notebook for.
+    Running a notebook changes none of it; editing one does. The cells ``build``
+    fills in for each notebook (:data:`FILLED`: parameters, links, the welcome)
+    are ``build``'s to change, and cell metadata (a collapsed heading) is not
+    worth keeping a stale notebook for.
     """
     cells = strip_notebook(nb)["cells"]
     return [
         (c.get("cell_type"), c.get("source"))
         for c in cells
-        if INJECTED_ID not in (c.get("metadata") or {}).get("tags", [])
+        if c.get("id") not in FILLED
+        and INJECTED_ID not in (c.get("metadata") or {}).get("tags", [])
     ]
 
 

@@ -287,19 +287,19 @@ _ZH: Final[dict[str, str]] = {
     "dashboard.skipped": "跳过 {file}：{reason}",
     "dashboard.reading_title": "阅读完成情况",
     "dashboard.completion_title": "各学员答对题数",
-    "dashboard.checkpoints_title": "检查题：首次作答正确率（由低到高）",
+    "dashboard.checkpoints_title": "检查题：有人作答的题，首次即答对的比例由低到高",
     "dashboard.reflections_title": "学习体会摘编",
     "dashboard.learner": "学员",
-    "dashboard.share": "比例",
+    "dashboard.share": "读完比例",
     "dashboard.read": "读完人数",
     "dashboard.correct": "答对",
     "dashboard.prompt": "题目",
     "dashboard.learners": "作答人数",
-    "dashboard.first": "首次正确率",
-    "dashboard.wrong": "常见错误答案",
-    "dashboard.responses": "作答人数",
+    "dashboard.first": "首次即答对的人数比例",
+    "dashboard.wrong": "常见错误答案（人数）",
+    "dashboard.responses": "写了体会的人数",
     "dashboard.median": "中位字数",
-    "dashboard.module": "模块",
+    "dashboard.module": "篇目",
     "dashboard.title": "标题",
     "dashboard.excerpts": "摘录",
     # trainer notes
@@ -369,6 +369,51 @@ _ZH: Final[dict[str, str]] = {
     "handout.downloaded": "已于 {time} 下载 {file}",
     "handout.file": "学习记录-{learner}.json",
     "handout.no_seal": "本页需从 https 网址或本机文件打开，才能生成学习记录。",
+    # issue 14 · course shell (start page, module navigation, Voilà page, trainer's JupyterLab)
+    "shell.tab_title": "{label} · {title}",
+    "shell.start_tab_title": "从这里开始 · {course}",
+    "shell.loading": "正在打开学习内容，请稍候……",
+    "shell.contents": "← 课程目录",
+    "shell.position": "第 {position} 篇，共 {total} 篇",
+    "shell.module_welcome": (
+        "先阅读原文，再做检查题，最后写下学习体会。作答会自动保存；"
+        "离开之前，请在页面末尾导出学习记录，发给培训者。"
+    ),
+    "shell.previous": "上一篇：",
+    "shell.next": "下一篇：",
+    "shell.last": "这是最后一篇。学完后请回到课程目录，导出学习记录发给培训者。",
+    "shell.back": "返回课程目录",
+    "shell.welcome": (
+        "欢迎参加本期学习。共 {modules} 篇学习材料，请从“{first}”开始，按顺序学习："
+        "每篇先读原文，再做检查题、写学习体会。作答会自动保存在本机。"
+    ),
+    "shell.run_all": "在 JupyterLab 中打开时，请先运行全部单元格：菜单“运行 → 运行所有单元格”。",
+    "shell.parameters_note": "本页的设置：显示哪一篇、用哪种语言（coursekit build 填写，无需改动）",
+    "shell.injected_note": "本页的设置（由 papermill 填入）",
+    "shell.modules_title": "学习内容",
+    "shell.col_module": "篇目",
+    "shell.col_progress": "我的进度",
+    "shell.not_started": "未开始",
+    "shell.progress": (
+        "{read}；检查题答对 {correct} / {checkpoints}；体会 {written} / {reflections}"
+    ),
+    "shell.done": "已完成",
+    "shell.overall": "已完成 {done} / {total} 篇",
+    "trainer.view_title": "培训者视图",
+    "trainer.view_pick": "模块",
+    "trainer.view_open": "打开本篇的学员视图：{label} {title}",
+    "trainer.view_none": "本篇没有辅导提示。",
+    "dashboard.upload": "上传学习记录",
+    "dashboard.upload_tip": "选择学员发来的学习记录（JSON 或 zip 压缩包），保存到学习记录文件夹",
+    "dashboard.saved": "已保存 {file}（{learner}）。",
+    "dashboard.saved_zip": "已保存压缩包 {file}；其中的记录在下面的表格中逐份检查。",
+    "dashboard.same": "{file} 已在文件夹中，未重复保存。",
+    "dashboard.refused": "未保存 {file}：{reason}",
+    "dashboard.wrong_type": "只接受 .json 学习记录或 .zip 压缩包",
+    "dashboard.too_large": "文件过大（{size} 字节，上限 {limit} 字节）",
+    "dashboard.unanswered_title": "尚无人作答的检查题（{count} 道）",
+    "dashboard.counting": "除“各学员答对题数”外，表中的数都是人数：每位学员只计一次。",
+    "dashboard.col_correct": "{label}（共 {n} 题）",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -650,17 +695,19 @@ _EN: Final[dict[str, str]] = {
     "dashboard.skipped": "Skipped {file}: {reason}",
     "dashboard.reading_title": "Reading",
     "dashboard.completion_title": "Checkpoints right, per learner",
-    "dashboard.checkpoints_title": "Checkpoints: share right at the first try (lowest first)",
+    "dashboard.checkpoints_title": (
+        "Checkpoints somebody answered: share of learners right at the first try, lowest first"
+    ),
     "dashboard.reflections_title": "Reflections digest",
     "dashboard.learner": "Learner",
-    "dashboard.share": "Share",
-    "dashboard.read": "Read",
+    "dashboard.share": "Share who read it",
+    "dashboard.read": "Learners who read it",
     "dashboard.correct": "Right",
     "dashboard.prompt": "Question",
     "dashboard.learners": "Learners",
-    "dashboard.first": "Right at first try",
-    "dashboard.wrong": "Commonest wrong answers",
-    "dashboard.responses": "Responses",
+    "dashboard.first": "Share right at the first try",
+    "dashboard.wrong": "Commonest wrong answers (learners)",
+    "dashboard.responses": "Learners who wrote",
     "dashboard.median": "Median length",
     "dashboard.module": "Module",
     "dashboard.title": "Title",
@@ -741,6 +788,62 @@ _EN: Final[dict[str, str]] = {
     "handout.downloaded": "Downloaded {file} at {time}",
     "handout.file": "record-{learner}.json",
     "handout.no_seal": "Open this page from an https address or as a file to download your record.",
+    # issue 14 · course shell (start page, module navigation, Voilà page, trainer's JupyterLab)
+    "shell.tab_title": "{label} · {title}",
+    "shell.start_tab_title": "Start here · {course}",
+    "shell.loading": "Opening the course, please wait…",
+    "shell.contents": "← Contents",
+    "shell.position": "Module {position} of {total}",
+    "shell.module_welcome": (
+        "Read the text first, then answer the checkpoints and write your reflections. "
+        "Your work is saved as you go; before you leave, export your learning record at the "
+        "end of the page and send it to your trainer."
+    ),
+    "shell.previous": "Previous: ",
+    "shell.next": "Next: ",
+    "shell.last": (
+        "This is the last module. Go back to the contents, export your learning record and "
+        "send it to your trainer."
+    ),
+    "shell.back": "Back to the contents",
+    "shell.welcome": (
+        "Welcome. This course has {modules} modules: start with “{first}” and go in order, "
+        "reading each text, then answering its checkpoints and writing your reflections. "
+        "Your work is saved on this computer as you go."
+    ),
+    "shell.run_all": "In JupyterLab, run all cells first: menu “Run → Run All Cells”.",
+    "shell.parameters_note": (
+        "This page's settings: which module, which language (written by coursekit build)"
+    ),
+    "shell.injected_note": "This page's settings (filled in by papermill)",
+    "shell.modules_title": "Modules",
+    "shell.col_module": "Module",
+    "shell.col_progress": "My progress",
+    "shell.not_started": "not started",
+    "shell.progress": (
+        "{read}; checkpoints right {correct} / {checkpoints}; reflections {written} / {reflections}"
+    ),
+    "shell.done": "done",
+    "shell.overall": "{done} of {total} modules done",
+    "trainer.view_title": "Trainer view",
+    "trainer.view_pick": "Module",
+    "trainer.view_open": "Open the learners' view of this module: {label} {title}",
+    "trainer.view_none": "This module has no trainer notes.",
+    "dashboard.upload": "Upload records",
+    "dashboard.upload_tip": (
+        "Choose the learning records learners sent (JSON or zip) to save them in the records folder"
+    ),
+    "dashboard.saved": "Saved {file} ({learner}).",
+    "dashboard.saved_zip": "Saved the zip file {file}; the tables below check each record in it.",
+    "dashboard.same": "{file} is in the folder already; not saved again.",
+    "dashboard.refused": "Not saved {file}: {reason}",
+    "dashboard.wrong_type": "only .json learning records and .zip files are taken",
+    "dashboard.too_large": "too large ({size} bytes; the limit is {limit})",
+    "dashboard.unanswered_title": "Checkpoints nobody has answered yet ({count})",
+    "dashboard.counting": (
+        "Except in “Right answers per learner”, every number counts people: each learner once."
+    ),
+    "dashboard.col_correct": "{label} (of {n})",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"zh": _ZH, "en": _EN}

@@ -191,7 +191,7 @@ class _Tally:
     key: dict[str, tuple[str, Checkpoint]]  # checkpoint id -> its module now, and the question
     prompts: dict[str, str]  # reflection id -> its module
     first: dict[str, list[bool]]  # checkpoint id -> right at the first try, per learner
-    wrong: dict[str, Counter[str]]  # checkpoint id -> wrong answers given
+    wrong: dict[str, Counter[str]]  # checkpoint id -> wrong answer -> learners who gave it
     texts: dict[str, list[str]]  # reflection id -> what learners wrote
     completion: list[tuple[Any, ...]] = field(default_factory=list)
     records: list[tuple[Any, ...]] = field(default_factory=list)
@@ -258,6 +258,9 @@ def _count(tally: _Tally, course: Course, source: str, record: LearnerRecord) ->
     seen: dict[str, set[str]] = {m: set() for m in modules}
     right: dict[str, set[str]] = {m: set() for m in modules}
     written: Counter[str] = Counter()
+    # A wrong answer counts once per learner, however often it was tried: every count in
+    # the report is of people (the dashboard labels its columns so).
+    wrong: dict[tuple[str, str], None] = {}  # in the order given, so ties keep a stable order
     for m in record.modules:
         for a in m.attempts:
             if a.checkpoint not in tally.key:
@@ -271,11 +274,13 @@ def _count(tally: _Tally, course: Course, source: str, record: LearnerRecord) ->
             if correct:
                 right[module_id].add(a.checkpoint)
             else:
-                tally.wrong[a.checkpoint][given_answer_text(a.answer, course.meta.lang)] += 1
+                wrong[(a.checkpoint, given_answer_text(a.answer, course.meta.lang))] = None
         for r in m.reflections:
             if r.reflection in tally.prompts and r.text.strip():
                 written[tally.prompts[r.reflection]] += 1
                 tally.texts[r.reflection].append(r.text)
+    for checkpoint, answer in wrong:
+        tally.wrong[checkpoint][answer] += 1
     tally.completion += [
         (
             record.learner,

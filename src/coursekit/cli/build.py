@@ -93,7 +93,7 @@ def _tell(
         elif entry.edited and entry.stale and entry.name not in changed:
             edited.append(entry.name)
             click.echo(f"{where}: {EDITED}; left alone", err=True)
-        elif not entry.owned:
+        elif not entry.owned and entry.present:  # a notebook new in this build is not kept
             kept.append(entry.name)
             if entry.held:
                 click.echo(

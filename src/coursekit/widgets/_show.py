@@ -1,21 +1,29 @@
-"""``show_module``: everything a module notebook displays, in one call."""
+"""``show_module`` and ``show_start``: everything a module notebook, or the start page, displays."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import ipywidgets as w
+
+from coursekit.errors import StoreError
+from coursekit.grading import ModuleStatus, course_status
+from coursekit.html import shell
 from coursekit.html.fragments import trainer_notes_html
+from coursekit.messages import msg
 from coursekit.model import Course
+from coursekit.shell import module_links
 from coursekit.store import LearnerStore
 from coursekit.widgets._checkpoint import CheckpointSet
 from coursekit.widgets._progress import ModuleProgress
 from coursekit.widgets._reader import Reader
 from coursekit.widgets._record import RecordPanel
 from coursekit.widgets._reflection import Reflection
-from coursekit.widgets._session import LearnerSession, make_context
+from coursekit.widgets._saving import unreadable_text
+from coursekit.widgets._session import Context, LearnerSession, make_context
 
-__all__ = ["AUDIENCES", "ModuleView", "show_module"]
+__all__ = ["AUDIENCES", "CourseContents", "ModuleView", "StartView", "show_module", "show_start"]
 
 AUDIENCES = ("learner", "trainer")
 
@@ -74,3 +82,104 @@ def show_module(
     for item in shown:
         display(item)  # type: ignore[no-untyped-call]
     return ModuleView(session, reader, checkpoints, reflections, progress, record, tuple(shown))
+
+
+def _status(status: ModuleStatus, lang: str) -> str:
+    if status.done == status.steps:
+        return msg(lang, "shell.done")
+    if not status.done and not status.answered:
+        return msg(lang, "shell.not_started")
+    read = msg(lang, "progress.read" if status.read_at else "progress.unread")
+    return msg(
+        lang,
+        "shell.progress",
+        read=read,
+        correct=status.correct,
+        checkpoints=status.checkpoints,
+        written=status.written,
+        reflections=status.reflections,
+    )
+
+
+class CourseContents(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """Every module of the course, each a link to its view, with the learner's progress.
+
+    The list is an output (``text/html``) of an ``Output`` widget rather than an
+    ``HTML`` widget: JupyterLab opens links in outputs beside the notebook, in a
+    new tab, where a link in an ``HTML`` widget would reload the whole page.
+    It is drawn again whenever the learner changes or something is saved.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.list = w.Output()
+        self.html = ""
+        super().__init__([self.list])
+        ctx.session.observe(lambda _: self.refresh(), names="revision")
+        ctx.on_learner(self.refresh)
+
+    def refresh(self) -> None:
+        lang, course = self.ctx.lang, self.ctx.course
+        statuses: dict[str, ModuleStatus] = {}
+        overall = ""
+        if self.ctx.learner:
+            try:
+                statuses = {
+                    s.module: s for s in course_status(course, self.ctx.store, self.ctx.learner)
+                }
+            except StoreError as exc:
+                overall = unreadable_text(lang, exc)
+            else:
+                done = sum(1 for s in statuses.values() if s.done == s.steps)
+                overall = msg(lang, "shell.overall", done=done, total=len(course.modules))
+        rows = [
+            shell.ContentsRow(
+                href=link.href,
+                module_id=link.module_id,
+                label=link.label,
+                title=link.title,
+                status=_status(statuses[link.module_id], lang)
+                if link.module_id in statuses
+                else "",
+                done=link.module_id in statuses
+                and statuses[link.module_id].done == statuses[link.module_id].steps,
+            )
+            for link in module_links(course)
+        ]
+        self.html = str(shell.contents(msg(lang, "shell.modules_title"), overall, rows))
+        self.list.outputs = (
+            {"output_type": "display_data", "data": {"text/html": self.html}, "metadata": {}},
+        )
+
+
+@dataclass(frozen=True)
+class StartView:
+    """The widgets :func:`show_start` displayed, in display order."""
+
+    session: LearnerSession
+    contents: CourseContents
+    record: RecordPanel
+    displayed: tuple[Any, ...]
+
+
+def show_start(
+    learner: str | None = None,
+    lang: str = "zh",
+    course: Course | None = None,
+    store: LearnerStore | None = None,
+) -> StartView:
+    """Display the start page: who is learning, every module with progress, the record.
+
+    The learner's name is always shown here (the session widget), whether it
+    was remembered or typed; the record panel lets a learner in a new session
+    import the record exported in an earlier one before opening any module.
+    """
+    from IPython.display import display
+
+    ctx = make_context(course, store, learner, lang)
+    contents = CourseContents(ctx)
+    record = RecordPanel(course=ctx.course, store=ctx.store, learner=ctx.session, lang=ctx.lang)
+    shown = (ctx.session, contents, record)
+    for item in shown:
+        display(item)  # type: ignore[no-untyped-call]
+    return StartView(ctx.session, contents, record, shown)

@@ -1,0 +1,153 @@
+"""The course in JupyterLab, as Binder sets it up: Chinese by default, parameter cells folded.
+
+JupyterLab is started by the test on 127.0.0.1 from the repository root, with
+``binder/overrides.json`` as its default settings (what ``binder/postBuild``
+copies into the app's settings folder). A learner opens a module notebook:
+the first cell is the way back to the contents and the course title, the
+parameter cells are folded away (no "Parameters" on screen), and the
+"下一篇" link opens the next module in JupyterLab. The menus are Chinese when
+``jupyterlab-language-pack-zh-CN`` is installed (Binder installs it; the test
+says when it is not there to check).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, free_port, need_chromium, server
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[str]:
+    need_chromium()
+    settings = tmp_path / "settings"
+    settings.mkdir()
+    shutil.copy(ROOT / "binder" / "overrides.json", settings / "overrides.json")
+    port = free_port()
+    env = {
+        **os.environ,
+        "COURSEKIT_HOME": str(tmp_path / "home"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),  # no user settings of this machine
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        # coursekit's Voilà template, where the installed package puts it
+        "JUPYTER_PATH": os.pathsep.join(
+            p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")) if p
+        ),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--allow-root",  # the test machines run as root; JupyterLab refuses it otherwise
+        f"--LabApp.app_settings_dir={settings}",
+        f"--ServerApp.root_dir={ROOT}",
+    ]
+    with server(command, f"http://127.0.0.1:{port}/lab", ROOT, env, tmp_path / "lab.log") as url:
+        yield url
+
+
+def test_a_module_notebook_in_jupyterlab_opens_clean_and_links_on(lab: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from coursekit import load_course
+
+    course = load_course()
+    chinese = importlib.util.find_spec("jupyterlab_language_pack_zh_CN") is not None
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(90_000)
+        page.goto(f"{lab}/tree/notebooks/03-a2.ipynb")
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        first = notebook.locator(".jp-Cell").first
+        expect(first).to_contain_text("← 课程目录")
+        expect(first).to_contain_text(course.meta.title)
+        page.wait_for_timeout(3000)  # long enough for a toast to show
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "jupyterlab-03-a2-1280.png"))
+        expect(notebook.locator(".jp-Cell", has_text="运行所有单元格")).to_have_count(1)
+        # parameters, injected parameters and setup: folded, their code not on screen
+        expect(notebook.locator(".jp-InputPlaceholder")).to_have_count(3)
+        # JupyterLab shows a folded cell's first line only: a comment in Chinese
+        expect(notebook.get_by_text("Parameters").filter(visible=True)).to_have_count(0)
+        expect(notebook.get_by_text('module = "a2"').filter(visible=True)).to_have_count(0)
+        expect(notebook.get_by_text("本页的设置").filter(visible=True)).to_have_count(2)
+        if chinese:
+            expect(page.locator(".lm-MenuBar-itemLabel", has_text="运行")).to_have_count(1)
+        # no English question about a news feed for learners (and no request for it)
+        expect(page.locator(".jp-toast-message, .Toastify__toast")).to_have_count(0)
+        # the footer's "下一篇" link opens the next module in JupyterLab itself
+        a3 = course.module("a3")
+        link = notebook.get_by_role("link", name=f"{a3.label} {a3.title}")
+        link.scroll_into_view_if_needed()
+        link.click()
+        expect(
+            page.locator(".lm-TabBar-tab.jp-mod-current[data-type=document-title]")
+        ).to_contain_text("04-a3.ipynb")
+        expect(page).to_have_url(f"{lab}/tree/notebooks/04-a3.ipynb")
+        browser.close()
+    if not chinese:
+        print("jupyterlab-language-pack-zh-CN is not installed here: Chinese menus not checked")
+
+
+def test_the_voila_view_binder_serves_uses_coursekits_template(lab: str) -> None:
+    """Binder's Voilà badge goes to the server's Voilà extension, not to a voila command:
+    it too reads voila.json where the server started, and renders with coursekit's template."""
+    import urllib.request
+
+    base = lab.removesuffix("/lab")
+    with urllib.request.urlopen(f"{base}/voila/render/notebooks/03-a2.ipynb", timeout=180) as r:
+        html = r.read().decode("utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert "<title>附件二 · " in html
+    assert '<h2 id="loading_text">正在打开学习内容，请稍候……</h2>' in html
+    assert "fontawesome" not in html and "cdn." not in html
+
+
+def test_the_start_page_in_jupyterlab_lists_the_modules_and_opens_one_beside_it(
+    lab: str,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from coursekit import load_course
+
+    course = load_course()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(90_000)
+        page.goto(f"{lab}/tree/notebooks/00-start.ipynb")
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        expect(notebook.locator(".jp-Cell").first).to_contain_text(course.meta.title)
+        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]")).to_have_count(1)
+        # run every cell, as a learner does: Shift+Enter from the first cell down
+        notebook.locator(".jp-Cell").first.locator(".jp-Cell-inputWrapper").click()
+        page.keyboard.press("Escape")
+        for _ in range(notebook.locator(".jp-Cell").count()):
+            page.keyboard.press("Shift+Enter")
+        first = course.modules[1]
+        link = notebook.get_by_role("link", name=f"{first.label} {first.title}")
+        expect(link).to_be_visible(timeout=120_000)
+        page.screenshot(path=str(OUTPUT / "jupyterlab-00-start-1280.png"))
+        link.click()
+        current = page.locator(".lm-TabBar-tab.jp-mod-current[data-type=document-title]")
+        expect(current).to_contain_text("02-a1.ipynb")
+        # JupyterLab opened it beside the start page, without reloading the page
+        expect(page.locator(".lm-TabBar-tab[data-type=document-title]")).to_have_count(2)
+        browser.close()
