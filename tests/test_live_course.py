@@ -74,12 +74,11 @@ def _give_name(page: Page, name: str) -> None:
 
 
 def _shown_as(page: Page, name: str) -> None:
-    """A module view knows the learner the start page was given: it asks for no name.
-
-    (Today a module view shows the name prompt only when nobody is remembered; when
-    the learner bar that always names the learner lands, check for ``name`` in it here.)
-    """
+    """A module view reached by the course's links goes on as the learner the start page
+    was given: it asks for no name, and its bar names the learner."""
     expect(page.get_by_placeholder("请输入你的姓名")).to_have_count(0)
+    expect(page.get_by_text(f"继续学习：{name}？")).to_have_count(0)
+    expect(page.get_by_text(f"学员：{name}。学习记录会自动保存。")).to_be_visible()
 
 
 def _question(page: Page) -> Locator:
@@ -158,7 +157,8 @@ def _follow(page: Page, name: str, href: str) -> None:
     link = page.get_by_role("link", name=name)
     expect(link.first).to_have_attribute("href", href)
     link.first.click()
-    page.wait_for_url(f"**/voila/render/notebooks/{href}", timeout=60_000)
+    # coursekit's template adds ?continue=1 to a link inside the course (the same learner)
+    page.wait_for_url(f"**/voila/render/notebooks/{href}?continue=1", timeout=60_000)
     _wait_for_page(page)
 
 

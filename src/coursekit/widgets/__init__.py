@@ -20,7 +20,7 @@ from coursekit.widgets._reader import Reader
 from coursekit.widgets._record import RecordPanel
 from coursekit.widgets._reflection import Reflection
 from coursekit.widgets._session import LearnerSession
-from coursekit.widgets._show import ModuleView, show_module
+from coursekit.widgets._show import ModuleView, StartView, show_module, show_start
 
 __all__ = [
     "TRAINER_MIME",
@@ -35,9 +35,11 @@ __all__ = [
     "Reader",
     "RecordPanel",
     "Reflection",
+    "StartView",
     "default_course",
     "default_store",
     "module_href",
     "requested_paragraph",
     "show_module",
+    "show_start",
 ]

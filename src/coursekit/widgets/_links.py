@@ -6,6 +6,11 @@ a link from one to another is relative. ``?p=4`` asks the page to open its
 reader at ¶4, marked: Voilà hands a page's query string to its kernel as
 ``QUERY_STRING``, and the Reader reads it (:func:`requested_paragraph`).
 JupyterLab has no query string to hand over; there the link opens the notebook.
+
+``?continue=1`` says the page was reached by a link inside the course, in the
+same browser tab: coursekit's Voilà template adds it to such links (the learner
+is clicking through), so the page goes on as the remembered learner, named in
+its bar, instead of asking again. A page opened afresh still asks.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from urllib.parse import parse_qs
 
 from coursekit.model import Course
 
-__all__ = ["PARAGRAPH_QUERY", "module_href", "requested_paragraph"]
+__all__ = ["CONTINUE_QUERY", "PARAGRAPH_QUERY", "continues", "module_href", "requested_paragraph"]
 
 PARAGRAPH_QUERY = "p"
+CONTINUE_QUERY = "continue"
 
 
 def module_href(course: Course, module_id: str, paragraph: int | None = None) -> str:
@@ -38,3 +44,10 @@ def requested_paragraph(query: str | None = None) -> int | None:
         return None
     number = int(values[0])
     return number if number >= 1 else None
+
+
+def continues(query: str | None = None) -> bool:
+    """Whether the page was reached from another page of the course (``?continue=1``)."""
+    if query is None:
+        query = os.environ.get("QUERY_STRING", "")
+    return parse_qs(query).get(CONTINUE_QUERY, []) == ["1"]

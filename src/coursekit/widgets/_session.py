@@ -31,6 +31,7 @@ from coursekit.widgets._common import (
     stylesheet_widget,
 )
 from coursekit.widgets._export import Export, make_export
+from coursekit.widgets._links import continues
 from coursekit.widgets._saving import SaveQueue, SaveStatus, unreadable_text, unsaved_text
 
 __all__ = ["Context", "LearnerSession", "as_session", "make_context"]
@@ -203,6 +204,10 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
             remembered = self.store.last_learner()
         except StoreError as exc:
             self.status.value = f"{unreadable_text(self.lang, exc)} {msg(self.lang, 'learner.ask')}"
+            return
+        if remembered and continues():  # clicked through from another course page
+            self._set_name(remembered)
+            self.confirm()
             return
         if remembered:
             self.remembered = remembered

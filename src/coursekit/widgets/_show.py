@@ -73,8 +73,9 @@ def show_module(
     reflections = tuple(Reflection(r, module_id, **shared) for r in module.reflections)
     progress = ModuleProgress(module_id, **shared)
     record = RecordPanel(**shared)
-    shown: list[Any] = [session] if not session.learner else []
-    shown += [reader, checkpoints, *reflections, progress, record]
+    # the session carries the stylesheet, the learner's name and the export banner:
+    # it heads every page, named or not
+    shown: list[Any] = [session, reader, checkpoints, *reflections, progress, record]
     if audience == "trainer":
         notes = trainer_notes_html(module, ctx.lang)
         if notes:
