@@ -11,6 +11,7 @@ import base64
 import json
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from coursekit.html.live import live_stylesheet
@@ -61,6 +62,23 @@ def test_a_returning_learner_is_asked_and_nothing_is_shown_until_they_answer(
     assert shown(session.bar) and shown(session.switch_button) and not shown(session.returning)
     assert session.switch_button.description == "换人"
     assert "回答不正确" in first.feedback.value  # his last answer is back
+
+
+def test_a_page_reached_by_a_course_link_goes_on_as_the_remembered_learner(
+    course: Course, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Voilà hands the page's query to the kernel; coursekit's template adds ?continue=1 to a
+    link inside the course, so a learner clicking 下一篇 is not asked again, but is named."""
+    store.add_learner("王建国")
+    monkeypatch.setenv("QUERY_STRING", "continue=1")
+    session = LearnerSession(store, course=course)
+    assert session.learner == "王建国"
+    assert session.status.value == "学员：王建国。学习记录会自动保存。"
+    assert shown(session.bar) and shown(session.switch_button) and not shown(session.returning)
+    for query in ("", "continue=0", "p=4", "continue=1&continue=1"):
+        monkeypatch.setenv("QUERY_STRING", query)
+        fresh = LearnerSession(store, course=course)
+        assert fresh.learner == "" and fresh.question.value == "继续学习：王建国？", query
 
 
 def test_someone_else_types_their_own_name_and_gets_their_own_page(

@@ -89,6 +89,7 @@ def test_show_module_displays_the_widgets_in_order(
     view = show_module("a1", learner="张三", course=course)
     kinds = [type(x).__name__ for x in shown]
     assert kinds == [
+        "LearnerSession",  # always first: the learner's name, the banner, the stylesheet
         "Reader",
         "CheckpointSet",
         "Reflection",
