@@ -30,6 +30,12 @@ def lab(tmp_path: Path) -> Iterator[str]:
     need_chromium()
     settings = tmp_path / "settings"
     settings.mkdir()
+    # JupyterLab saves a notebook it runs (autosave): serve a copy of what it opens, so
+    # the test never writes outputs into the repository's tracked notebooks
+    served = tmp_path / "repo"
+    for folder in ("notebooks", "courseware"):
+        shutil.copytree(ROOT / folder, served / folder)
+    shutil.copy(ROOT / "voila.json", served / "voila.json")
     shutil.copy(ROOT / "binder" / "overrides.json", settings / "overrides.json")
     port = free_port()
     env = {
@@ -54,9 +60,9 @@ def lab(tmp_path: Path) -> Iterator[str]:
         "--ServerApp.password=",
         "--allow-root",  # the test machines run as root; JupyterLab refuses it otherwise
         f"--LabApp.app_settings_dir={settings}",
-        f"--ServerApp.root_dir={ROOT}",
+        f"--ServerApp.root_dir={served}",
     ]
-    with server(command, f"http://127.0.0.1:{port}/lab", ROOT, env, tmp_path / "lab.log") as url:
+    with server(command, f"http://127.0.0.1:{port}/lab", served, env, tmp_path / "lab.log") as url:
         yield url
 
 
