@@ -20,7 +20,7 @@ from coursekit.html.fragments import (
 )
 from coursekit.messages import msg
 from coursekit.model import Checkpoint as Question
-from coursekit.model import Course, Evidence, OptionFeedback, Ordering
+from coursekit.model import Course, Evidence, Ordering
 from coursekit.shuffle import Arrangement, arrange
 from coursekit.store import Attempt, LearnerStore
 from coursekit.widgets._common import StaticRenderings, live_classes
@@ -297,21 +297,16 @@ class Checkpoint(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets 
         lang = self.ctx.lang
         if attempt.correct:
             lines = [msg(lang, "checkpoint.correct"), *self._explanation()]
-        elif self.settings.explain_wrong:
-            lines = [msg(lang, "checkpoint.incorrect"), *self._explanation()]
-        else:
-            lines = [msg(lang, "checkpoint.incorrect"), *self._reread()]
-        if not attempt.correct:
-            lines[1:1] = [
-                msg(lang, "checkpoint.your_choice", option=line.option, why=line.explanation)
-                for line in self._wrong(attempt)
+        else:  # the author's word on the option chosen, then the explanation or where to reread
+            why = [
+                msg(lang, "checkpoint.your_choice", option=fb.option, why=fb.explanation)
+                for fb in wrong_choices(self.question, attempt.answer)
             ]
+            then = self._explanation() if self.settings.explain_wrong else self._reread()
+            lines = [msg(lang, "checkpoint.incorrect"), *why, *then]
         if restored:
             lines.append(msg(lang, "checkpoint.last_attempt", time=self.ctx.time(attempt.at)))
         self._say(lines, kind="ck-right" if attempt.correct else "ck-wrong")
-
-    def _wrong(self, attempt: Attempt) -> list[OptionFeedback]:
-        return wrong_choices(self.question, attempt.answer)
 
     def _say(self, lines: list[str], kind: str = "ck-note") -> None:
         mark = {"ck-right": "✔", "ck-wrong": "✘"}.get(kind, "")
