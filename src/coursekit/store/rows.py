@@ -7,7 +7,52 @@ from typing import Any
 
 from coursekit.answers import Answer
 
-__all__ = ["Attempt", "LearnerDump", "Read", "RestoreCounts", "SavedReflection"]
+__all__ = [
+    "Attempt",
+    "Learner",
+    "LearnerDump",
+    "Read",
+    "RestoreCounts",
+    "RosterCounts",
+    "RosterEntry",
+    "SavedReflection",
+]
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A learner as the store knows them: an id, a display name and a branch (支部).
+
+    The id is what every attempt, read and reflection is keyed by; two members
+    called 王伟 in different branches have two ids. On a learner's own machine
+    the id is the name they typed; an organisation's roster assigns them.
+    ``first_seen``/``last_seen`` are ``None`` for a member on the roster who
+    has not studied yet.
+    """
+
+    id: str
+    name: str
+    branch: str | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One member on an organisation's roster: learner id, display name, branch."""
+
+    learner: str
+    name: str
+    branch: str | None = None
+
+
+@dataclass(frozen=True)
+class RosterCounts:
+    """What :meth:`~coursekit.store.LearnerStore.import_roster` did, member by member."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
