@@ -347,7 +347,21 @@ def hostile_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
 def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Where the default store lives in this test (``COURSEKIT_HOME`` points into tmp_path)."""
     monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("COURSEKIT_STORE", raising=False)
     return tmp_path / "home" / "learner.sqlite3"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store on each backend: a SQLite file, and a database on a real PostgreSQL.
+
+    The PostgreSQL case skips with the reason when no server can be started,
+    and fails under ``CI=true`` (see ``tests/postgres.py``).
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'learner.sqlite3'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 @pytest.fixture

@@ -29,8 +29,6 @@ from coursekit.errors import StoreError
 from coursekit.model import Course
 from coursekit.records import export_record, record_json
 from coursekit.store import LearnerDump, ReopeningStore, SQLiteStore
-from coursekit.store.migrations import MIGRATIONS_TABLE, Migration, Migrations
-from coursekit.store.sqlite import MIGRATIONS
 from coursekit.widgets import (
     Checkpoint,
     LearnerSession,
@@ -189,51 +187,6 @@ def test_defect7_a_file_that_is_not_a_store_is_named_so(tmp_path: Path) -> None:
     assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
 
 
-def newer_migrations() -> Migrations:
-    """The migrations of a later coursekit: ours, and one that adds a column."""
-
-    def m002_attempt_duration(c: sqlite3.Connection) -> None:
-        c.execute("ALTER TABLE attempts ADD COLUMN seconds INTEGER")
-
-    return Migrations(
-        [*MIGRATIONS.migrations, Migration("m002_attempt_duration", m002_attempt_duration)]
-    )
-
-
-def test_defect7_store_from_newer_coursekit_is_refused_naming_both_versions(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "learner.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    newer_migrations().apply(conn)
-    conn.execute("PRAGMA user_version = 2")  # what the newer coursekit's own code records
-    conn.close()
-    with pytest.raises(StoreError) as caught:
-        SQLiteStore(path)
-    error = caught.value
-    assert error.kind == "newer"
-    assert error.reason("zh") == (
-        "这个学习记录库由较新版本的 coursekit 创建（库版本 2，本程序支持 1），"
-        "请升级 coursekit 后再使用"
-    )
-    assert "(store version 2, this program supports 1)" in str(error)
-    check = sqlite3.connect(path)
-    names = [r[0] for r in check.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY rowid")]
-    assert names == ["m001_initial", "m002_attempt_duration"]  # left as it was
-    check.close()
-
-
-def test_defect7_schema_version_alone_marks_a_newer_store(tmp_path: Path) -> None:
-    path = tmp_path / "learner.sqlite3"
-    SQLiteStore(path).close()
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (1,)  # recorded by m001
-    conn.execute("PRAGMA user_version = 3")
-    conn.close()
-    with pytest.raises(StoreError, match="库版本 3，本程序支持 1"):
-        SQLiteStore(path)
-
-
 def test_defect7_damaged_answer_is_a_store_error_naming_the_row(db: SQLiteStore) -> None:
     db.add_attempt(LEARNER, "demo", "a1", "q1", ["戴口罩"], True)
     db.conn.execute("UPDATE attempts SET answer = '[\"戴口' WHERE checkpoint_id = 'q1'")
@@ -256,8 +209,8 @@ def test_defect7_cli_names_a_newer_store_without_a_traceback(tmp_path: Path) -> 
         ["record", "export", "--store", str(path), "--course", str(course), "--out", "x.json"],
     )
     assert result.exit_code == 1
-    assert "库版本 4，本程序支持 1" in result.output
-    assert "store version 4, this program supports 1" in result.output
+    assert "库版本 4，本程序支持 2" in result.output
+    assert "store version 4, this program supports 2" in result.output
     assert "Traceback" not in result.output
 
 
@@ -515,7 +468,7 @@ def test_defect7_module_page_over_a_newer_store_names_both_versions(
     conn.close()
     view = show_module("a1", course=course)
     assert view.session.status.value.startswith(
-        "无法读取此前的学习记录：这个学习记录库由较新版本的 coursekit 创建（库版本 3，本程序支持 1）"
+        "无法读取此前的学习记录：这个学习记录库由较新版本的 coursekit 创建（库版本 3，本程序支持 2）"
     )
     assert shown[0] is view.session  # it still asks for a name
 

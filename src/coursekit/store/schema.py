@@ -45,8 +45,13 @@ def answer_text(answer: Answer) -> str:
 
 
 def stamp_text(moment: dt.datetime) -> str:
-    """A time as the store hands it out: ISO 8601 in UTC with microseconds (as ``now()``)."""
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    """A ``timestamptz`` as the store hands it out: ISO 8601 in UTC, as ``now()`` writes it.
+
+    Whole seconds come back without a fraction, so a time given as
+    ``2020-02-05T08:00:00+00:00`` is read back as it was written.
+    """
+    utc = moment.astimezone(dt.timezone.utc)
+    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
 
 
 class Stamp(sa.types.TypeDecorator[str]):

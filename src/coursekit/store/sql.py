@@ -105,7 +105,8 @@ class SQLStore:
                     with conn.begin():
                         yield conn
             except sa.exc.DBAPIError as exc:
-                raise from_dbapi(doing, self.where, exc) from exc
+                # the driver's own error is the cause a trainer needs, not SQLAlchemy's wrapper
+                raise from_dbapi(doing, self.where, exc) from exc.orig
 
     def _write(self) -> contextlib.AbstractContextManager[sa.Connection]:
         return self._transaction("write", write=True)
@@ -189,8 +190,13 @@ class SQLStore:
         return Learner(*row) if row is not None else None
 
     def roster(self, branch: str | None = None) -> list[Learner]:
-        """Every learner the store knows (in ``branch`` only, if given), by branch and id."""
-        query = sa.select(learners).order_by(learners.c.branch, learners.c.id)
+        """Every learner the store knows (in ``branch`` only, if given), by branch and id.
+
+        Members without a branch come last on both backends.
+        """
+        query = sa.select(learners).order_by(
+            learners.c.branch.is_(None), learners.c.branch, learners.c.id
+        )
         if branch is not None:
             query = query.where(learners.c.branch == branch)
         with self._read() as c:

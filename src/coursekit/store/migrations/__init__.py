@@ -16,6 +16,7 @@ own version marks, raises :class:`SchemaTooNew` before anything is written.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,6 +39,9 @@ HEAD = REVISIONS[-1]
 LEGACY_TABLE = "_coursekit_migrations"
 _LEGACY = ["m001_initial"]
 _VERSION_TABLE = "alembic_version"
+# Alembic keeps the running migration in module globals (alembic.context, alembic.op), so
+# two threads of one process (two stores opening in one kernel) must not run it at once.
+_ALEMBIC = threading.Lock()
 # pg_advisory_xact_lock key: "coursekit" in ASCII, truncated to fit a bigint.
 _PG_LOCK = 0x636F757273656B69
 
@@ -117,9 +121,10 @@ def upgrade(conn: sa.Connection) -> list[str]:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent))
     config.attributes["connection"] = conn
-    if before is not None and current_revision(conn) == "0001" and not _has_version_table(conn):
-        command.stamp(config, "0001")
-    command.upgrade(config, HEAD)
+    with _ALEMBIC:
+        if before == "0001" and not _has_version_table(conn):
+            command.stamp(config, "0001")
+        command.upgrade(config, HEAD)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA user_version = {int(HEAD)}")
     start = REVISIONS.index(before) + 1 if before is not None else 0

@@ -28,7 +28,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("learners") as batch:
-        batch.alter_column("name", new_column_name="id")
+        batch.alter_column("name", new_column_name="id", nullable=False)
     with op.batch_alter_table("learners") as batch:
         batch.add_column(sa.Column("name", sa.Text, nullable=True))
         batch.add_column(sa.Column("branch", sa.Text, nullable=True))
