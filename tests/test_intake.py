@@ -297,7 +297,8 @@ def largest_records(count: int) -> list[bytes]:
     # The seal is a sha256 of the record's own JSON without the checksum. Sealing it once and
     # swapping the name in that text takes a second; sealing 40 records takes half a minute.
     sealed = LearnerRecord.model_validate({**body, "checksum": ""}, strict=False)
-    text = sealed.model_dump_json(by_alias=True, exclude={"checksum"})
+    # (a version 1 record is sealed without the name and branch fields version 2 added)
+    text = sealed.model_dump_json(by_alias=True, exclude={"checksum", "name", "branch"})
     records = []
     for i in range(count):
         own = text.replace('"learner":"L00"', f'"learner":"L{i:02d}"', 1)

@@ -168,8 +168,8 @@ def bad_files(folder: Path) -> dict[str, str]:
             "not valid JSON (truncated or damaged) at line ",
         ),
         "wrong-version.json": (
-            record_json({**good, "schema_version": 2}),
-            "schema version 2 is not supported (this coursekit reads version 1)",
+            record_json({**good, "schema_version": 3}),
+            "schema version 3 is not supported (this coursekit reads versions 1 to 2)",
         ),
         "other-course.json": (
             record_json({**good, "course": {**good["course"], "id": "another-course"}}),  # type: ignore[dict-item]

@@ -64,7 +64,9 @@ __all__ = [
 ]
 
 SCHEMA = "coursekit.learner-record"
-SCHEMA_VERSION = 1
+#: Version 2 adds the learner's display name and branch (支部) beside the learner id;
+#: version 1 records (the learner's name was their id) are still read.
+SCHEMA_VERSION = 2
 MAX_TEXT = 200_000
 # Far above any real study (85 checkpoints, a few tries each), far below what 8 MiB can hold:
 # each attempt costs the report about 0.5 KB of memory, so this bounds a record's cost too.
@@ -112,9 +114,13 @@ class LearnerRecord(_Frozen):
     """The record file, as validated on import and in the report."""
 
     schema_: Literal["coursekit.learner-record"] = Field(alias="schema")
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]
     course: RecordCourse
     learner: str = Field(min_length=1, max_length=200)
+    # version 2: how the learner is shown, and their branch (支部); what the learner's
+    # own store said, so the report prefers a roster's names where it has one
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    branch: str | None = Field(default=None, min_length=1, max_length=200)
     last_activity: Timestamp | None
     modules: list[RecordModule] = Field(max_length=500)
     checksum: str
@@ -136,6 +142,8 @@ class LearnerRecord(_Frozen):
 
         return LearnerDump(
             learner=self.learner,
+            name=self.name,
+            branch=self.branch,
             reads=tuple(
                 Read(self.learner, cid, m.module, m.read_at) for m in self.modules if m.read_at
             ),
@@ -159,13 +167,16 @@ def _checksum(body: dict[str, Any]) -> str:
 
 
 def _seal(record: LearnerRecord) -> str:
-    canonical = record.model_dump_json(by_alias=True, exclude={"checksum"})
+    # A version 1 record was sealed before it had a name and a branch.
+    exclude = {"checksum"} if record.schema_version > 1 else {"checksum", "name", "branch"}
+    canonical = record.model_dump_json(by_alias=True, exclude=exclude)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def export_record(course: Course, store: LearnerStore, learner: str) -> dict[str, Any]:
     """The record of ``learner`` in ``course``, as a JSON-ready dict with its checksum."""
     dump = store.dump(learner, course.id)
+    who = store.learner(learner)
     reads = {r.module: r.done_at for r in dump.reads}
     modules = []
     known = [m.id for m in course.modules]
@@ -198,6 +209,8 @@ def export_record(course: Course, store: LearnerStore, learner: str) -> dict[str
         "schema_version": SCHEMA_VERSION,
         "course": {"id": course.id, "title": course.title, "version": course.version},
         "learner": learner,
+        "name": who.name if who is not None else learner,
+        "branch": who.branch if who is not None else None,
         "last_activity": max(stamps) if stamps else None,
         "modules": modules,
     }
@@ -245,6 +258,8 @@ def parse_record(
         record = LearnerRecord.model_validate_json(data)
     except ValidationError as exc:
         raise RecordInvalid(source, _reason(exc)) from None
+    if record.schema_version == 1 and (record.name is not None or record.branch is not None):
+        raise RecordInvalid(source, "a version 1 record has no name or branch fields")
     if _seal(record) != record.checksum:
         raise RecordInvalid(source, "checksum does not match: the file was changed after export")
     attempts = sum(len(m.attempts) for m in record.modules)
@@ -339,7 +354,7 @@ def _reason(exc: ValidationError) -> str:
         found = by_field["schema_version"].get("input")
         return (
             f"schema version {found!r} is not supported "
-            f"(this coursekit reads version {SCHEMA_VERSION})"
+            f"(this coursekit reads versions 1 to {SCHEMA_VERSION})"
         )
     where = ".".join(str(p) for p in first["loc"])
     if first.get("ctx", {}).get("pattern") == _STAMP_PATTERN:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from coursekit.answers import Answer
-from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
+from coursekit.store.rows import (
+    Attempt,
+    Learner,
+    LearnerDump,
+    Read,
+    RestoreCounts,
+    SavedReflection,
+)
 
 __all__ = ["LearnerStore"]
 
@@ -17,14 +24,18 @@ class LearnerStore(Protocol):
     Lists come back in a stable order: by course, module, then time.
     """
 
-    def add_learner(self, name: str) -> None:
-        """Record ``name`` (again) as the learner working now."""
+    def add_learner(self, name: str, display_name: str | None = None) -> None:
+        """Record the learner ``name`` (their id; what they typed on their own machine) as
+        the one working now; a learner new to the store is shown as ``display_name``."""
 
     def last_learner(self) -> str | None:
         """The learner most recently named, so that a new kernel need not ask again."""
 
     def learners(self) -> list[str]:
-        """Every learner named in this store, by name."""
+        """Every learner in this store, by id."""
+
+    def learner(self, learner: str) -> Learner | None:
+        """The learner with this id (display name, branch, first and last seen), or None."""
 
     def mark_read(self, learner: str, course_id: str, module: str, at: str | None = None) -> str:
         """Record that ``module`` was read to the end; returns the first time it was."""

@@ -7,7 +7,14 @@ import threading
 
 from coursekit.answers import Answer
 from coursekit.errors import StoreError
-from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
+from coursekit.store.rows import (
+    Attempt,
+    Learner,
+    LearnerDump,
+    Read,
+    RestoreCounts,
+    SavedReflection,
+)
 from coursekit.store.sql import SQLStore
 
 __all__ = ["ReopeningStore"]
@@ -46,14 +53,17 @@ class ReopeningStore:
     def __repr__(self) -> str:
         return f"ReopeningStore({self.target})"
 
-    def add_learner(self, name: str) -> None:
-        self.opened().add_learner(name)
+    def add_learner(self, name: str, display_name: str | None = None) -> None:
+        self.opened().add_learner(name, display_name)
 
     def last_learner(self) -> str | None:
         return self.opened().last_learner()
 
     def learners(self) -> list[str]:
         return self.opened().learners()
+
+    def learner(self, learner: str) -> Learner | None:
+        return self.opened().learner(learner)
 
     def mark_read(self, learner: str, course_id: str, module: str, at: str | None = None) -> str:
         return self.opened().mark_read(learner, course_id, module, at)

@@ -101,17 +101,25 @@ class RestoreCounts:
 
 @dataclass(frozen=True)
 class LearnerDump:
-    """Everything stored for one learner, in a stable order (by course, module, time)."""
+    """Everything stored for one learner, in a stable order (by course, module, time).
+
+    ``name`` and ``branch`` are what a record said of the learner; a store that
+    does not know the learner yet takes them, one that does keeps its own.
+    """
 
     learner: str
     reads: tuple[Read, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     reflections: tuple[SavedReflection, ...] = ()
+    name: str | None = None
+    branch: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` reads it back."""
         return {
             "learner": self.learner,
+            "name": self.name,
+            "branch": self.branch,
             "reads": [asdict(r) for r in self.reads],
             "attempts": [asdict(a) for a in self.attempts],
             "reflections": [asdict(r) for r in self.reflections],
@@ -122,6 +130,8 @@ class LearnerDump:
         """The dump :meth:`to_dict` wrote; a ``KeyError``/``TypeError`` if fields are missing."""
         return cls(
             learner=str(data["learner"]),
+            name=data.get("name"),
+            branch=data.get("branch"),
             reads=tuple(Read(**r) for r in data.get("reads", [])),
             attempts=tuple(Attempt(**a) for a in data.get("attempts", [])),
             reflections=tuple(SavedReflection(**r) for r in data.get("reflections", [])),

@@ -408,7 +408,9 @@ class SQLStore:
                     sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:learner, 0))"),
                     {"learner": dump.learner},
                 )
-            stmt = self._insert(learners).values(id=dump.learner, name=dump.learner)
+            stmt = self._insert(learners).values(
+                id=dump.learner, name=dump.name or dump.learner, branch=dump.branch
+            )
             c.execute(stmt.on_conflict_do_nothing(index_elements=[learners.c.id]))
             counts["reads"] = self._restore_reads(c, dump.reads)
             counts["attempts"] = self._restore_attempts(c, dump.attempts)
