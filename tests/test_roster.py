@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 from coursekit.cli import main
 from coursekit.errors import CourseInvalid
 from coursekit.roster import MAX_ROWS, read_roster
+from coursekit.store import open_store
 from coursekit.store.rows import RosterEntry
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -392,4 +393,122 @@ def test_a_member_bigger_than_it_says_stops_at_its_declared_size(tmp_path: Path)
     assert line.endswith(
         ": the sheet cannot be read from here on "
         "(BadZipFile: Bad CRC-32 for file 'xl/worksheets/sheet1.xml')"
+    )
+
+
+# --- into the store, and out again ------------------------------------------------------------
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cohort.sqlite3'}"
+
+
+def members(url: str) -> list[tuple[str, str, str | None]]:
+    opened = open_store(url)
+    try:
+        return [(learner.id, learner.name, learner.branch) for learner in opened.roster()]
+    finally:
+        opened.close()
+
+
+FIRST = "编号,姓名,支部\nA002,李娜,第一支部\nA001,王伟,第一支部\nB001,王伟,第二支部\n"
+
+
+def test_import_stores_every_member(tmp_path: Path, store_url: str) -> None:
+    roster = write_csv(tmp_path / "roster.csv", FIRST)
+    result = run("roster", "import", roster, "--store", store_url)
+    assert result.exit_code == 0, result.stderr
+    assert result.output == f"{roster}: 3 members in 2 branches; 3 added, 0 updated, 0 unchanged\n"
+    # two members called 王伟, in two branches, are two learners
+    assert members(store_url) == [
+        ("A001", "王伟", "第一支部"),
+        ("A002", "李娜", "第一支部"),
+        ("B001", "王伟", "第二支部"),
+    ]
+
+
+def test_a_reimport_updates_one_branch_and_keeps_members_it_leaves_out(
+    tmp_path: Path, store_url: str
+) -> None:
+    run("roster", "import", write_csv(tmp_path / "roster.csv", FIRST), "--store", store_url)
+    moved = write_csv(
+        tmp_path / "moved.xlsx.csv", "编号,姓名,支部\nA001,王伟,第二支部\nB001,王伟,第二支部\n"
+    )
+    result = run("roster", "import", moved, "--store", store_url)
+    assert result.exit_code == 0, result.stderr
+    assert result.output == f"{moved}: 2 members in 1 branch; 0 added, 1 updated, 1 unchanged\n"
+    assert members(store_url) == [
+        ("A002", "李娜", "第一支部"),
+        ("A001", "王伟", "第二支部"),
+        ("B001", "王伟", "第二支部"),
+    ]
+
+
+def test_an_xlsx_import_with_a_numeric_id(tmp_path: Path, store_url: str) -> None:
+    roster = write_xlsx(tmp_path / "roster.xlsx", [["党员编号", "姓名"], [123.0, "王伟"]])
+    result = run("roster", "import", roster, "--store", store_url)
+    assert result.output == (
+        f"{roster}: 1 member in 0 branches (1 without a branch); 1 added, 0 updated, 0 unchanged\n"
+    )
+    assert members(store_url) == [("123", "王伟", None)]
+
+
+def test_a_formula_looking_name_is_stored_as_text(tmp_path: Path, store_url: str) -> None:
+    roster = write_csv(tmp_path / "r.csv", "id,name,branch\nx1,=1+2,@SUM(A1)\n")
+    assert run("roster", "import", roster, "--store", store_url).exit_code == 0
+    assert members(store_url) == [("x1", "=1+2", "@SUM(A1)")]
+
+
+def test_a_bad_file_writes_nothing(tmp_path: Path, store_url: str) -> None:
+    run("roster", "import", write_csv(tmp_path / "roster.csv", FIRST), "--store", store_url)
+    bad = write_csv(
+        tmp_path / "bad.csv", "编号,姓名,支部\nA001,王伟,第三支部\nA001,王伟,第三支部\n"
+    )
+    result = run("roster", "import", bad, "--store", store_url)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {bad}:3: [编号] learner id 'A001' is on line 2 too"]
+    assert ("A001", "王伟", "第一支部") in members(store_url)
+
+
+def test_a_dry_run_does_not_create_the_store(tmp_path: Path, store_url: str) -> None:
+    result = run(
+        "roster",
+        "import",
+        write_csv(tmp_path / "roster.csv", FIRST),
+        "--store",
+        store_url,
+        "--dry-run",
+    )
+    assert result.exit_code == 0
+    assert result.output.endswith("; checked, nothing was written (--dry-run)\n")
+    assert not (tmp_path / "cohort.sqlite3").exists()
+
+
+def test_list_aligns_the_columns_and_escapes_control_characters(
+    tmp_path: Path, store_url: str
+) -> None:
+    run("roster", "import", write_csv(tmp_path / "roster.csv", FIRST), "--store", store_url)
+    opened = open_store(store_url)
+    try:
+        opened.add_learner("\x1b[2J")  # a learner on their own machine types a name
+    finally:
+        opened.close()
+    result = run("roster", "list", "--store", store_url)
+    assert result.exit_code == 0, result.stderr
+    lines = result.output.splitlines()
+    assert lines[0] == "learner id  name      branch"
+    assert sorted(lines[1:]) == [
+        "A001        王伟      第一支部",
+        "A002        李娜      第一支部",
+        "B001        王伟      第二支部",
+        "\\x1b[2J     \\x1b[2J  -",
+    ]
+    result = run("roster", "list", "--store", store_url, "--branch", " 第二支部 ")
+    assert result.output == "learner id  name  branch\nB001        王伟  第二支部\n"
+    result = run("roster", "list", "--store", store_url, "--branch", "第九支部")
+    assert (result.exit_code, result.output, result.stderr) == (
+        0,
+        "",
+        "no members in branch 第九支部 in the store\n",
     )

@@ -20,10 +20,11 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TypeAlias
 
 from coursekit import intake
 from coursekit.errors import CourseInvalid, MissingExtra, Problem, RecordInvalid
@@ -57,6 +58,10 @@ _ROUNDED = re.compile(r"[0-9](\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)
 _EXACT_DIGITS = 10**15
 
 
+# (line or row number, the cells on it) for each line of a roster file.
+Rows: TypeAlias = "Generator[tuple[int, Sequence[object]], None, None]"
+
+
 class _Unreadable(Exception):
     """The file cannot be read on from here; ``problem`` says why and where."""
 
@@ -88,13 +93,16 @@ def read_roster(path: Path) -> list[RosterEntry]:
         raise CourseInvalid(
             [Problem(shown, "a roster is a .csv or .xlsx file (save the sheet as one of them)")]
         )
-    return _entries(rows, shown)
+    try:
+        return _entries(rows, shown)
+    finally:
+        rows.close()  # a workbook left unread is closed now, not when it is collected
 
 
 # --- lines into members ------------------------------------------------------------------------
 
 
-def _entries(rows: Iterator[tuple[int, Sequence[object]]], shown: str) -> list[RosterEntry]:
+def _entries(rows: Rows, shown: str) -> list[RosterEntry]:
     problems: list[Problem] = []
     entries: list[RosterEntry] = []
     try:
@@ -246,7 +254,7 @@ def _escaped(value: str) -> str:
 # --- files into lines ------------------------------------------------------------------------
 
 
-def _csv_rows(path: Path, shown: str) -> Iterator[tuple[int, Sequence[object]]]:
+def _csv_rows(path: Path, shown: str) -> Rows:
     """(physical line where the record starts, its fields) for each record of a CSV file."""
     try:
         data = intake.read_regular(path, MAX_BYTES)
@@ -265,26 +273,23 @@ def _csv_rows(path: Path, shown: str) -> Iterator[tuple[int, Sequence[object]]]:
             raise CourseInvalid(
                 [Problem(shown, "neither UTF-8 nor GB18030 text; save it as “CSV UTF-8”")]
             ) from None
-    return _records(csv.reader(io.StringIO(text, newline="")), shown)
+    return _records(text, shown)
 
 
-def _records(reader: Iterator[list[str]], shown: str) -> Iterator[tuple[int, Sequence[object]]]:
-    line_num = 0
+def _records(text: str, shown: str) -> Rows:
+    reader = csv.reader(io.StringIO(text, newline=""))
     while True:
-        start = line_num + 1
+        start = reader.line_num + 1  # a quoted field may run over several lines
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _Unreadable(
-                Problem(shown, f"not valid CSV: {exc}", getattr(reader, "line_num", start))
-            ) from None
-        line_num = getattr(reader, "line_num", start)
+            raise _Unreadable(Problem(shown, f"not valid CSV: {exc}", reader.line_num)) from None
         yield start, row
 
 
-def _xlsx_rows(path: Path, shown: str) -> Iterator[tuple[int, Sequence[object]]]:
+def _xlsx_rows(path: Path, shown: str) -> Rows:
     """(row number, cell values) for each row of the workbook's first sheet."""
     try:
         from openpyxl import load_workbook  # type: ignore[import-untyped]
@@ -320,9 +325,7 @@ def _xlsx_rows(path: Path, shown: str) -> Iterator[tuple[int, Sequence[object]]]
     return _sheet_rows(file, workbook, shown)
 
 
-def _sheet_rows(
-    file: io.BufferedReader, workbook: object, shown: str
-) -> Iterator[tuple[int, Sequence[object]]]:
+def _sheet_rows(file: io.BufferedReader, workbook: object, shown: str) -> Rows:
     line = 0
     try:
         with warnings.catch_warnings():
