@@ -103,7 +103,7 @@ def test_the_graph_is_read_from_every_module() -> None:
     graph = import_graph()
     # A few edges that must be seen, top-level and inside functions, or the test is blind.
     assert "coursekit.validate" in graph["coursekit.content"]
-    assert "coursekit.answers" in graph["coursekit.store.sqlite"]
+    assert "coursekit.answers" in graph["coursekit.store.sql"]
     assert "coursekit.content" in graph["coursekit.cli.validate"]  # inside the command
     assert "coursekit.store" not in graph["coursekit.grading"]  # for type hints only
     assert len(graph) >= 50

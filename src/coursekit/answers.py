@@ -12,13 +12,23 @@ kernel runs in UTC, eight hours behind a learner in Wuhan.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import sys
 from functools import cache
 from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from coursekit.messages import msg
 
-__all__ = ["Answer", "local_time", "now", "shown_time"]
+__all__ = [
+    "STAMP_PATTERN",
+    "STAMP_SHAPE",
+    "Answer",
+    "local_time",
+    "now",
+    "parse_time",
+    "shown_time",
+]
 
 Answer: TypeAlias = "str | bool | list[str] | dict[str, str | None] | None"
 
@@ -26,6 +36,43 @@ Answer: TypeAlias = "str | bool | list[str] | dict[str, str | None] | None"
 def now() -> str:
     """The current time as stored: ISO 8601, UTC, with microseconds."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+STAMP_PATTERN = r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$"
+_STAMP = re.compile(STAMP_PATTERN)
+STAMP_SHAPE = "expected a time such as 2020-02-05T08:00:00+00:00"
+
+
+def parse_time(value: str) -> dt.datetime:
+    """An ISO 8601 time with its zone, as :func:`coursekit.answers.now` writes it.
+
+    Raises ``ValueError`` for text of another shape and for times that do not
+    exist (month 19, hour 29).
+    """
+    found = _STAMP.match(value)
+    if found is None:
+        raise ValueError(STAMP_SHAPE)
+    try:
+        if sys.version_info >= (3, 11):
+            return dt.datetime.fromisoformat(value)
+        # Python 3.10's fromisoformat takes neither Z nor 1 to 5 fraction digits.
+        year, month, day, hour, minute, second, fraction, zone = found.groups()
+        offset = dt.timedelta(0)
+        if zone != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            offset = sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        return dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            int((fraction or "0").ljust(6, "0")),
+            tzinfo=dt.timezone(offset),
+        )
+    except ValueError:
+        raise ValueError(f"{value} is not a real date and time") from None
 
 
 @cache

@@ -135,6 +135,9 @@ _ZH: Final[dict[str, str]] = {
     ),
     "store.reason.other": "学习记录库出错",
     "store.reason.folder": "无法建立学习记录库所在的文件夹",
+    "store.reason.server": "连不上学习记录库所在的数据库服务器",
+    "store.reason.auth": "数据库服务器拒绝了登录（用户名或密码不对）",
+    "store.reason.denied": "数据库账号没有读写学习记录库的权限",
     "store.unsaved": "未保存：{reason}。内容仍保留在本页，学习记录库恢复后会自动保存。",
     "store.saved_again": "此前未保存的内容现已保存。",
     "store.waiting": "（另有 {n} 项尚未保存）",
@@ -536,6 +539,9 @@ _EN: Final[dict[str, str]] = {
     ),
     "store.reason.other": "the learner store failed",
     "store.reason.folder": "the folder for the learner store cannot be made",
+    "store.reason.server": "the database server that holds the learner store cannot be reached",
+    "store.reason.auth": "the database server refused the login (wrong user or password)",
+    "store.reason.denied": "the database account may not read or write the learner store",
     "store.unsaved": (
         "Not saved: {reason}. Your work stays on this page and is saved once the learner "
         "store works again."

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coursekit.answers import STAMP_PATTERN as _STAMP_PATTERN
+from coursekit.answers import STAMP_SHAPE as _STAMP_SHAPE
+from coursekit.answers import parse_time
 from coursekit.atomic import write_atomic
 from coursekit.errors import RecordInvalid
 from coursekit.grading import grade
@@ -73,43 +75,6 @@ CLOCK_SKEW = dt.timedelta(minutes=10)
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-_STAMP_PATTERN = r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$"
-_STAMP = re.compile(_STAMP_PATTERN)
-_STAMP_SHAPE = "expected a time such as 2020-02-05T08:00:00+00:00"
-
-
-def parse_time(value: str) -> dt.datetime:
-    """An ISO 8601 time with its zone, as :func:`coursekit.answers.now` writes it.
-
-    Raises ``ValueError`` for text of another shape and for times that do not
-    exist (month 19, hour 29).
-    """
-    found = _STAMP.match(value)
-    if found is None:
-        raise ValueError(_STAMP_SHAPE)
-    try:
-        if sys.version_info >= (3, 11):
-            return dt.datetime.fromisoformat(value)
-        # Python 3.10's fromisoformat takes neither Z nor 1 to 5 fraction digits.
-        year, month, day, hour, minute, second, fraction, zone = found.groups()
-        offset = dt.timedelta(0)
-        if zone != "Z":
-            sign = -1 if zone[0] == "-" else 1
-            offset = sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
-        return dt.datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second),
-            int((fraction or "0").ljust(6, "0")),
-            tzinfo=dt.timezone(offset),
-        )
-    except ValueError:
-        raise ValueError(f"{value} is not a real date and time") from None
 
 
 # An ISO 8601 time with its zone. Its shape is checked in pydantic's core; that it names a

@@ -1,26 +1,33 @@
 """The learner store: everything a learner does, saved at once.
 
 Where it lives
-    ``$COURSEKIT_HOME/learner.sqlite3`` when the environment variable
-    ``COURSEKIT_HOME`` is set, otherwise ``~/.coursekit/learner.sqlite3``.
-    On Binder that is the session's home folder, which disappears with the
-    session: learners keep their work by exporting their learning record.
+    A URL or a path names it: ``--store`` on the command line, else the
+    environment variable ``COURSEKIT_STORE``, else the embedded default,
+    ``$COURSEKIT_HOME/learner.sqlite3`` (``~/.coursekit/learner.sqlite3``
+    without ``COURSEKIT_HOME``). On Binder that is the session's home folder,
+    which disappears with the session: learners keep their work by exporting
+    their learning record. An organisation points every kernel and the
+    trainers at one PostgreSQL database:
+    ``postgresql+psycopg://user:password@host/dbname`` (``docs/deployment.md``).
 
 What it holds
-    ``learners`` (name, first and last seen), ``reads`` (a module read to the
-    end), ``attempts`` (every checkpoint answer with its time and grade),
-    ``reflections`` (the latest text of each reflection) and the applied
-    migrations in ``_coursekit_migrations``.
+    ``learners`` (id, display name, branch, first and last seen: the roster),
+    ``reads`` (a module read to the end), ``attempts`` (every checkpoint answer
+    with its time and grade), ``reflections`` (the latest text of each
+    reflection), keyed by learner id; Alembic's ``alembic_version`` says the
+    schema revision (:mod:`coursekit.store.migrations`).
 
-The widgets talk to the :class:`LearnerStore` protocol only, so a store on a
-database server (a URL for :func:`open_store`) can replace SQLite later.
+One implementation, :class:`~coursekit.store.sql.SQLStore` on SQLAlchemy Core,
+serves both backends; :class:`SQLiteStore` adds what is the file's own. The
+widgets talk to the :class:`LearnerStore` protocol only.
 
 When it fails
     every fault is a :class:`~coursekit.errors.StoreError` that names the real
     cause in words a learner understands (:mod:`coursekit.store.faults`). A
-    store file truncated to 0 bytes, a damaged page and a store written by a
-    newer coursekit are refused on opening. In a kernel the widgets use a
-    :class:`ReopeningStore`, which tries again on every use until it opens.
+    store file truncated to 0 bytes, a damaged page, a database server that
+    cannot be reached and a store written by a newer coursekit are refused on
+    opening. In a kernel the widgets use a :class:`ReopeningStore`, which tries
+    again on every use until it opens.
 """
 
 from __future__ import annotations
@@ -31,23 +38,42 @@ from pathlib import Path
 from coursekit.errors import StoreError
 from coursekit.store.base import LearnerStore
 from coursekit.store.reopening import ReopeningStore
-from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
+from coursekit.store.rows import (
+    Attempt,
+    Learner,
+    LearnerDump,
+    Read,
+    RestoreCounts,
+    RosterCounts,
+    RosterEntry,
+    SavedReflection,
+)
+from coursekit.store.sql import SQLStore
 from coursekit.store.sqlite import SQLiteStore
 
 __all__ = [
+    "STORE_ENV",
     "Attempt",
+    "Learner",
     "LearnerDump",
     "LearnerStore",
     "Read",
     "ReopeningStore",
     "RestoreCounts",
+    "RosterCounts",
+    "RosterEntry",
+    "SQLStore",
     "SQLiteStore",
     "SavedReflection",
     "default_path",
     "open_store",
+    "store_target",
 ]
 
 STORE_FILE = "learner.sqlite3"
+#: The environment variable that names the store when ``--store`` does not.
+STORE_ENV = "COURSEKIT_STORE"
+_MEMORY = (":memory:", "sqlite://", "sqlite:///:memory:")
 
 
 def default_path() -> Path:
@@ -57,24 +83,67 @@ def default_path() -> Path:
     return base / STORE_FILE
 
 
-def open_store(url_or_path: str | os.PathLike[str] | None = None) -> LearnerStore:
-    """Open the learner store named by a path or URL (the default path when ``None``).
+def store_target(url_or_path: str | os.PathLike[str] | None = None) -> str:
+    """What names the store: the argument, else ``$COURSEKIT_STORE``, else :func:`default_path`."""
+    if url_or_path is not None:
+        return os.fspath(url_or_path)
+    return os.environ.get(STORE_ENV) or str(default_path())
+
+
+def open_store(url_or_path: str | os.PathLike[str] | None = None) -> SQLStore:
+    """Open the learner store named by a path or URL (see :func:`store_target`).
 
     Accepted: a file path; ``sqlite:///relative/or//absolute/path``;
-    ``sqlite://`` or ``:memory:`` for a store in memory. Any other URL scheme
-    raises :class:`~coursekit.errors.StoreError`.
+    ``sqlite://`` or ``:memory:`` for a store in memory;
+    ``postgresql+psycopg://user:password@host:port/dbname`` (``postgresql://``
+    means the same). Any other URL scheme raises :class:`~coursekit.errors.StoreError`.
     """
-    if url_or_path is None:
-        return SQLiteStore(default_path())
-    target = os.fspath(url_or_path)
-    if target in (":memory:", "sqlite://", "sqlite:///:memory:"):
+    target = store_target(url_or_path)
+    if target in _MEMORY:
         return SQLiteStore(memory=True)
     if target.startswith("sqlite:///"):
         return SQLiteStore(Path(target.removeprefix("sqlite:///")))
+    if target.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        return _server_store(target)
     scheme = target.split("://", 1)[0] if "://" in target else None
     if scheme is not None:
         raise StoreError(
-            f"cannot open learner store {target!r}: the {scheme!r} scheme is not supported "
-            "(use a file path or a sqlite:/// URL)"
+            f"cannot open learner store {_hidden(target)!r}: the {scheme!r} scheme is not "
+            "supported (use a file path, a sqlite:/// URL or a postgresql+psycopg:// URL)"
         )
     return SQLiteStore(Path(target))
+
+
+def _hidden(url: str) -> str:
+    """``url`` with any password masked, for messages."""
+    import sqlalchemy as sa
+
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url.split("@", 1)[-1] if "@" in url else url
+
+
+def _server_store(url: str) -> SQLStore:
+    """A store on PostgreSQL through psycopg 3 (the ``postgresql`` extra)."""
+    import sqlalchemy as sa
+
+    where = _hidden(url)
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"cannot open learner store {where!r}: {exc}") from exc
+    parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        import psycopg  # noqa: F401 - the driver SQLAlchemy loads for this URL
+    except ImportError:
+        raise StoreError(
+            f"cannot open learner store {where!r}: PostgreSQL needs psycopg: "
+            "pip install 'coursekit[postgresql]'"
+        ) from None
+    engine = sa.create_engine(
+        parsed,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 10, "application_name": "coursekit"},
+    )
+    return SQLStore(engine, where)

@@ -1,7 +1,8 @@
 """Store faults in words a learner understands: every failure becomes one :class:`StoreError`.
 
-SQLite names its faults (``SQLITE_FULL``, ``SQLITE_CORRUPT``, ...); the
-operating system names its own (``ENOSPC``, ``EACCES``, ...). Both map to a
+SQLite names its faults (``SQLITE_FULL``, ``SQLITE_CORRUPT``, ...),
+PostgreSQL its SQLSTATEs (``53100`` disk full, ``08006`` connection failure, ...),
+the operating system its own (``ENOSPC``, ``EACCES``, ...). Both map to a
 ``kind`` with a reason in the message catalogue, and the underlying words stay
 in the message, so that a trainer helping a learner still sees the real cause.
 """
@@ -15,7 +16,15 @@ from typing import Literal
 from coursekit.errors import StoreError
 from coursekit.messages import CATALOGUE, LANGS, msg
 
-__all__ = ["Doing", "from_os", "from_sqlite", "kind_of_sqlite", "store_error"]
+__all__ = [
+    "Doing",
+    "from_dbapi",
+    "from_os",
+    "from_sqlite",
+    "kind_of_postgres",
+    "kind_of_sqlite",
+    "store_error",
+]
 
 Doing = Literal["open", "read", "write", "close"]
 
@@ -33,6 +42,21 @@ _SQLITE_KINDS = {
     "LOCKED": "busy",
     "PROTOCOL": "busy",
 }
+# PostgreSQL SQLSTATEs, by the whole code and then by its class (the first two characters).
+_PG_KINDS = {
+    "53100": "full",  # disk_full
+    "25006": "readonly",  # read_only_sql_transaction
+    "42501": "denied",  # insufficient_privilege
+    "XX001": "corrupt",  # data_corrupted
+    "XX002": "corrupt",  # index_corrupted
+    "40001": "busy",  # serialization_failure
+    "40P01": "busy",  # deadlock_detected
+    "55P03": "busy",  # lock_not_available
+    "57P01": "server",  # admin_shutdown
+    "57P03": "server",  # cannot_connect_now
+    "3D000": "server",  # invalid_catalog_name: no such database
+}
+_PG_CLASSES = {"08": "server", "28": "auth", "53": "full", "58": "ioerr"}
 _OS_KINDS = {
     errno.ENOSPC: "full",
     errno.EDQUOT: "full",
@@ -51,6 +75,24 @@ def kind_of_sqlite(exc: sqlite3.Error) -> str:
     name = getattr(exc, "sqlite_errorname", None) or ""
     primary = name.removeprefix("SQLITE_").split("_", 1)[0]
     return _SQLITE_KINDS.get(primary, "other")
+
+
+def kind_of_postgres(exc: BaseException) -> str:
+    """The fault's kind from PostgreSQL's SQLSTATE; a connection that never opened is "server"."""
+    state = getattr(exc, "sqlstate", None) or ""
+    if state:
+        return _PG_KINDS.get(state) or _PG_CLASSES.get(state[:2], "other")
+    # psycopg raises OperationalError without a SQLSTATE when no server answers at all.
+    return "server" if type(exc).__name__ == "OperationalError" else "other"
+
+
+def from_dbapi(doing: Doing, where: str, exc: Exception) -> StoreError:
+    """The :class:`StoreError` for a SQLAlchemy ``DBAPIError`` from either backend."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, sqlite3.Error):
+        return from_sqlite(doing, where, orig)
+    detail = " ".join(str(orig).split())[:300] or type(orig).__name__
+    return store_error(doing, where, kind_of_postgres(orig), detail=detail)
 
 
 def store_error(

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from pathlib import Path
 
 from coursekit.answers import Answer
 from coursekit.errors import StoreError
 from coursekit.store.rows import Attempt, LearnerDump, Read, RestoreCounts, SavedReflection
-from coursekit.store.sqlite import SQLiteStore
+from coursekit.store.sql import SQLStore
 
 __all__ = ["ReopeningStore"]
 
 
 class ReopeningStore:
-    """The SQLite store at ``path``, opened on first use and, until it opens, on every use.
+    """The store at ``target`` (a path or URL), opened on first use and, until then, on every use.
 
     While it cannot be opened (a full disk, a truncated file, a store from a
     newer coursekit) every call raises that attempt's :class:`StoreError`, so
@@ -23,18 +23,20 @@ class ReopeningStore:
     ``error`` is the last opening fault, or ``None``.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.target = os.fspath(target)
         self.error: StoreError | None = None
-        self._store: SQLiteStore | None = None
+        self._store: SQLStore | None = None
         self._lock = threading.Lock()
 
-    def opened(self) -> SQLiteStore:
+    def opened(self) -> SQLStore:
         """The open store; a :class:`StoreError` if it still cannot be opened."""
         with self._lock:
             if self._store is None:
                 try:
-                    self._store = SQLiteStore(self.path)
+                    from coursekit.store import open_store
+
+                    self._store = open_store(self.target)
                 except StoreError as exc:
                     self.error = exc
                     raise
@@ -42,7 +44,7 @@ class ReopeningStore:
             return self._store
 
     def __repr__(self) -> str:
-        return f"ReopeningStore({self.path})"
+        return f"ReopeningStore({self.target})"
 
     def add_learner(self, name: str) -> None:
         self.opened().add_learner(name)

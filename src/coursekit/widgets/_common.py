@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from coursekit.content import load_course
 from coursekit.html.variants import MIMETYPES, TRAINER_MIME, VARIANTS, WORKSHEET_MIME, Variant
 from coursekit.model import Course
-from coursekit.store import LearnerStore, ReopeningStore, default_path
+from coursekit.store import LearnerStore, ReopeningStore, store_target
 
 __all__ = [
     "TRAINER_MIME",
@@ -22,7 +21,7 @@ __all__ = [
 
 
 _course: Course | None = None
-_stores: dict[Path, LearnerStore] = {}
+_stores: dict[str, LearnerStore] = {}
 
 
 def default_course() -> Course:
@@ -34,17 +33,18 @@ def default_course() -> Course:
 
 
 def default_store() -> LearnerStore:
-    """The store at :func:`coursekit.store.default_path`, one per path and kernel.
+    """The store :func:`coursekit.store.store_target` names, one per target and kernel.
 
-    The path is looked up on every call, so a changed ``COURSEKIT_HOME`` takes
+    ``COURSEKIT_STORE`` (an organisation's database) or the path under
+    ``COURSEKIT_HOME`` is looked up on every call, so a changed one takes
     effect. The store opens on first use; one that cannot be opened raises its
     :class:`~coursekit.errors.StoreError` on each use until it opens, so a
     module page still shows, says why nothing is saved, and saves once it can.
     """
-    path = default_path()
-    if path not in _stores:
-        _stores[path] = ReopeningStore(path)
-    return _stores[path]
+    target = store_target()
+    if target not in _stores:
+        _stores[target] = ReopeningStore(target)
+    return _stores[target]
 
 
 def stylesheet_widget() -> Any:
