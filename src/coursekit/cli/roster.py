@@ -56,7 +56,7 @@ def import_cli(file: Path, dry_run: bool, store: str | None) -> None:
 
 
 @roster_command.command("list", context_settings=HELP)
-@click.option("--branch", help="Only the members of this branch (支部).")
+@click.option("--branch", help="Only the members of this branch.")
 @store_option
 @report_errors
 def list_cli(branch: str | None, store: str | None) -> None:
@@ -64,14 +64,12 @@ def list_cli(branch: str | None, store: str | None) -> None:
     from coursekit.cells import terminal_text
     from coursekit.store import open_store
 
+    wanted = None if branch is None else unicodedata.normalize("NFC", branch.strip())
     opened = open_store(store)
     try:
-        learners = opened.roster()
+        learners = opened.roster(wanted)
     finally:
         opened.close()
-    if branch is not None:
-        wanted = unicodedata.normalize("NFC", branch.strip())
-        learners = [learner for learner in learners if learner.branch == wanted]
     if not learners:
         where = f" in branch {terminal_text(branch)}" if branch is not None else ""
         click.echo(f"no members{where} in the store", err=True)
