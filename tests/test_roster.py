@@ -455,9 +455,17 @@ def test_an_xlsx_import_with_a_numeric_id(tmp_path: Path, store_url: str) -> Non
     roster = write_xlsx(tmp_path / "roster.xlsx", [["党员编号", "姓名"], [123.0, "王伟"]])
     result = run("roster", "import", roster, "--store", store_url)
     assert result.output == (
-        f"{roster}: 1 member in 0 branches (1 without a branch); 1 added, 0 updated, 0 unchanged\n"
+        f"{roster}: 1 member, no branch given; 1 added, 0 updated, 0 unchanged\n"
     )
     assert members(store_url) == [("123", "王伟", None)]
+
+
+def test_members_without_a_branch_are_counted(tmp_path: Path) -> None:
+    roster = write_csv(tmp_path / "r.csv", "id,name,branch\n1,王伟,第一支部\n2,李娜,\n3,张三, \n")
+    assert run("roster", "import", roster, "--dry-run").output == (
+        f"{roster}: 3 members in 1 branch (2 without a branch); checked, nothing was written "
+        "(--dry-run)\n"
+    )
 
 
 def test_a_formula_looking_name_is_stored_as_text(tmp_path: Path, store_url: str) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from coursekit import intake
 from coursekit.errors import CourseInvalid, MissingExtra, Problem, RecordInvalid
@@ -325,12 +325,12 @@ def _xlsx_rows(path: Path, shown: str) -> Rows:
     return _sheet_rows(file, workbook, shown)
 
 
-def _sheet_rows(file: io.BufferedReader, workbook: object, shown: str) -> Rows:
+def _sheet_rows(file: io.BufferedReader, workbook: Any, shown: str) -> Rows:  # openpyxl: untyped
     line = 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sheets = getattr(workbook, "worksheets", [])
+            sheets = workbook.worksheets
             if not sheets:
                 raise _Unreadable(Problem(shown, "the workbook has no worksheet"))
             sheet = sheets[0]
@@ -348,7 +348,7 @@ def _sheet_rows(file: io.BufferedReader, workbook: object, shown: str) -> Rows:
                 line += 1
                 yield line, values
     finally:
-        getattr(workbook, "close", lambda: None)()
+        workbook.close()
         file.close()
 
 

@@ -34,11 +34,13 @@ def import_cli(file: Path, dry_run: bool, store: str | None) -> None:
     entries = read_roster(file)
     branches = {e.branch for e in entries if e.branch is not None}
     unassigned = sum(1 for e in entries if e.branch is None)
-    summary = f"{terminal_text(str(file))}: {_count(len(entries), 'member')} in " + _count(
-        len(branches), "branch", "branches"
-    )
-    if unassigned:
-        summary += f" ({unassigned:,} without a branch)"
+    summary = f"{terminal_text(str(file))}: {_count(len(entries), 'member')}"
+    if branches:
+        summary += f" in {_count(len(branches), 'branch', 'branches')}"
+        if unassigned:
+            summary += f" ({unassigned:,} without a branch)"
+    else:
+        summary += ", no branch given"
     if dry_run:
         click.echo(f"{summary}; checked, nothing was written (--dry-run)")
         return
