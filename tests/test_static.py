@@ -430,6 +430,7 @@ VOCABULARY = {
     "packet.py": "parses the Chinese notice: numerals, 附件 labels, section and date patterns",
     "transcript.py": "parses a transcript of the packet: recognises its 附件 labels",
     "ingest.py": "turns a Chinese packet into course.yaml: its vocabulary and Chinese defaults",
+    "roster.py": "finds a roster's columns by their Chinese headers: 编号, 姓名, 支部 and their kin",
 }
 # Modules with a few Chinese literals of one known kind: (reason, the test a literal must pass).
 NARROW: dict[str, tuple[str, Callable[[str], bool]]] = {

@@ -44,9 +44,11 @@ __all__ = [
     "MAX_BYTES",
     "Limits",
     "Source",
+    "open_regular",
     "read_regular",
     "record_sources",
     "without_bom",
+    "zip_refusal",
 ]
 
 # (name to show, the bytes, None) for a candidate record, or (name, None, why it was not read).
@@ -189,7 +191,7 @@ def _too_large(size: int, limit: int) -> str:
     return f"too large ({size:,} bytes; the limit is {limit:,})"
 
 
-def _open_regular(path: Path) -> tuple[int, int]:
+def open_regular(path: Path) -> tuple[int, int]:
     """(descriptor, size) of the regular file at ``path``; :class:`RecordInvalid` otherwise."""
     try:
         return bounded.open_regular(path)
@@ -330,7 +332,7 @@ def _zip(path: Path, budget: _Budget) -> Iterator[Source]:
     if budget.over:
         return
     try:
-        fd, size = _open_regular(path)
+        fd, size = open_regular(path)
     except RecordInvalid as exc:
         yield name, None, exc.reason
         return
@@ -345,6 +347,36 @@ def _zip(path: Path, budget: _Budget) -> Iterator[Source]:
             return
         with archive:
             yield from _zip_members(archive, fd, size, name, budget)
+
+
+def zip_refusal(fd: int, size: int, unpacked: int, limits: Limits = LIMITS) -> str | None:
+    """Why the zip file open at ``fd`` must not be handed to a library that unpacks it on its
+    own (openpyxl reading an XLSX), or ``None``. Nothing is unpacked to find out.
+
+    Refused: a list of contents for more than ``limits.zip_members`` entries, entries that
+    overlap (a zip bomb), and members that say they unpack to more than ``unpacked`` bytes
+    in all. Here a declared size is enough to accept as well as to refuse, because
+    :mod:`zipfile` never yields more of a member than the size its list of contents
+    declares: what is cut off there fails the member's CRC check instead of unpacking.
+    """
+    refused = _refuse_directory(fd, size, limits)
+    if refused:
+        return refused
+    try:
+        with open(fd, "rb", closefd=False) as file, zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+            if len(members) > limits.zip_members:
+                return _too_many(len(members), limits)
+            refused = _overlap(fd, archive)
+    except _ZIP_ERRORS as exc:
+        return f"not a readable zip file ({exc})"
+    declared = sum(m.file_size for m in members)
+    if refused is None and declared > unpacked:
+        refused = (
+            f"says it unpacks to {declared:,} bytes, and at most {unpacked:,} are unpacked "
+            f"from a file of {size:,} bytes (a zip bomb?); not read"
+        )
+    return refused
 
 
 def _refuse_directory(fd: int, size: int, limits: Limits) -> str | None:

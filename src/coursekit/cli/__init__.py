@@ -31,6 +31,7 @@ COMMANDS = {
     "record": "coursekit.cli.records:record_command",
     "report": "coursekit.cli.report:report_command",
     "strip": "coursekit.cli.strip:strip_command",
+    "roster": "coursekit.cli.roster:roster_command",
 }
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
