@@ -225,3 +225,30 @@ def test_a_store_that_cannot_be_reached_is_one_line_and_exit_1(
     assert "secret" not in result.output
     assert "the database server that holds the learner store cannot be reached" in result.output
     assert not (tmp_path / "r" / "index.html").exists()
+
+
+def test_the_trainer_dashboard_reads_the_cohort_from_the_store(
+    store_url: str, course: Course, tmp_path: Path
+) -> None:
+    from coursekit.dashboard import Dashboard
+
+    db = open_store(store_url)
+    study(db, course)
+    db.close()
+    unused = tmp_path / "records"
+    dashboard = Dashboard(course, unused, "zh", store=store_url)
+    assert not unused.exists()  # nothing to collect: no records folder is made
+    assert dashboard.upload.layout.display == "none"
+    status = BeautifulSoup(dashboard.status.value, "html.parser").get_text()
+    assert "有学习记录的学员 5 人" in status
+    page = BeautifulSoup(dashboard._repr_mimebundle_()["text/html"], "html.parser")
+    titles = [h.get_text(strip=True) for h in page.find_all(["h2", "h3", "h4", "summary"])]
+    assert "各支部参学情况（按参学率排序）" in titles
+    text = page.get_text(" ", strip=True)
+    assert "王伟（wh-0101）" in text and "王伟（wh-0201）" in text
+    assert page.find("b") is None  # the hostile branch name is text
+    db = open_store(store_url)
+    db.add_learner("wh-0203")  # the member who had not studied starts
+    db.add_attempt("wh-0203", course.id, course.modules[0].id, "x", "y", False)
+    db.close()
+    assert dashboard.refresh().learners == 6

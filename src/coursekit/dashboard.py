@@ -27,13 +27,13 @@ import ipywidgets as w
 
 from coursekit.atomic import write_atomic
 from coursekit.errors import RecordInvalid
-from coursekit.html import live, shell
+from coursekit.html import learner_label, live, shell
 from coursekit.html.fragments import trainer_notes_html
 from coursekit.intake import LIMITS, MAX_BYTES, without_bom
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.records import parse_record
-from coursekit.report import Report, build_report, load_cohort
+from coursekit.report import Cohort, Report, build_report, load_cohort, report_from_store
 from coursekit.shell import module_links
 
 if TYPE_CHECKING:
@@ -81,6 +81,8 @@ def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str,
         .format({t["share"]: "{:.0%}"})
         .hide(axis="index"),
     }
+    if len(report.branches):
+        tables["branches"] = _branches(report, lang)
     if report.learners:
         tables["completion"] = _completion(course, report, lang)
     answered, unanswered = _checkpoints(course, report, t)
@@ -107,6 +109,35 @@ def report_tables(course: Course, report: Report, lang: str = "zh") -> dict[str,
     return tables
 
 
+def _branches(report: Report, lang: str) -> Styler:
+    """Branches ranked by participation, shares as bars (the report's branches table)."""
+    from coursekit.cells import html_cells
+
+    shares = {
+        "participation": msg(lang, "report.col_participation"),
+        "completion": msg(lang, "report.col_completion"),
+        "first_correct": msg(lang, "report.col_first"),
+    }
+    columns = {
+        "rank": msg(lang, "report.col_rank"),
+        "branch": msg(lang, "report.col_branch"),
+        "members": msg(lang, "report.col_members"),
+        "participants": msg(lang, "report.col_participants"),
+        **shares,
+        "reflections": msg(lang, "report.col_reflections"),
+    }
+    frame = report.branches[list(columns)].rename(columns=columns)
+    # html_cells escapes the headers too
+    bars: list[Hashable] = [html.escape(h) for h in shares.values()]
+    styled: Styler = (
+        html_cells(frame)
+        .style.bar(subset=bars, vmin=0, vmax=1, color="#9db4d6")
+        .format(dict.fromkeys(bars, "{:.0%}"), na_rep="—")
+        .hide(axis="index")
+    )
+    return styled
+
+
 def _completion(course: Course, report: Report, lang: str) -> Styler:
     """Learner by module: checkpoints answered right, the learner a column of its own."""
     from coursekit.cells import html_cells
@@ -119,6 +150,9 @@ def _completion(course: Course, report: Report, lang: str) -> Styler:
     }
     frame = correct[modules].rename(columns=headers)
     frame.columns.name = None  # pandas would print "module" above the learners
+    names = report.completion.drop_duplicates("learner").set_index("learner")["name"]
+    frame.index = [learner_label(lang, str(i), names.get(i)) for i in frame.index]
+    frame.index.name = "learner"
     frame = frame.reset_index().rename(columns={"learner": msg(lang, "dashboard.learner")})
     most = max(len(course.checkpoints_for(m)) for m in modules)
     # html_cells escapes the headers too
@@ -216,14 +250,21 @@ def save_upload(folder: Path, name: str, data: bytes, course: Course, lang: str 
 class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """Upload and refresh buttons, a status line and the report's tables for ``folder``.
 
+    With ``store`` (an organisation's learner store, a URL), the tables are the
+    cohort in that store, with its roster's names and branches, and there is
+    nothing to upload: refreshing asks the database again.
+
     Its mimebundle's ``text/html`` holds the same tables, so an executed trainer
     notebook shows them without a kernel (the trainer's copy only: the trainer
     notebook is never published).
     """
 
-    def __init__(self, course: Course, folder: str | Path, lang: str = "zh") -> None:
-        self.course, self.folder, self.lang = course, Path(folder), lang
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self, course: Course, folder: str | Path, lang: str = "zh", store: str | None = None
+    ) -> None:
+        self.course, self.folder, self.lang, self.store = course, Path(folder), lang, store
+        if store is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
         self.upload = w.FileUpload(
             accept=".json,.zip",
             multiple=True,
@@ -246,6 +287,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         )
         self.refresh_button.on_click(lambda _: self.refresh())
         self.upload.observe(lambda _: self._uploaded(), names="value")
+        self.upload.layout.display = "none" if store is not None else None
         self.refresh()
 
     def take(self, files: list[tuple[str, bytes]]) -> list[str]:
@@ -264,16 +306,19 @@ class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.take(files)
 
     def refresh(self) -> Report:
-        """Read the folder again and redraw the tables."""
-        cohort = load_cohort([self.folder], self.course)
-        self.report = build_report(self.course, cohort)
-        status = msg(
-            self.lang,
-            "dashboard.status",
-            folder=str(self.folder.resolve()),
-            used=self.report.learners,
-            skipped=len(cohort.skipped),
-        )
+        """Read the folder (or the store) again and redraw the tables."""
+        if self.store is not None:
+            cohort, self.report, status = self._from_store(self.store)
+        else:
+            cohort = load_cohort([self.folder], self.course)
+            self.report = build_report(self.course, cohort)
+            status = msg(
+                self.lang,
+                "dashboard.status",
+                folder=str(self.folder.resolve()),
+                used=self.report.learners,
+                skipped=len(cohort.skipped),
+            )
         self.status.value = str(live.lines([status, msg(self.lang, "dashboard.counting")]))
         tables = report_tables(self.course, self.report, self.lang)
         unanswered = tables.pop("unanswered")
@@ -296,6 +341,17 @@ class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             )
         )
         return self.report
+
+    def _from_store(self, target: str) -> tuple[Cohort, Report, str]:
+        from coursekit.store import open_store
+
+        opened = open_store(target)
+        try:
+            report = report_from_store(self.course, opened)
+        finally:
+            opened.close()
+        status = msg(self.lang, "dashboard.status_store", store=opened.where, used=report.learners)
+        return Cohort(), report, status
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})

@@ -301,6 +301,8 @@ _ZH: Final[dict[str, str]] = {
     # trainer dashboard
     "dashboard.refresh": "刷新",
     "dashboard.status": "学习记录文件夹：{folder}；有效记录 {used} 份，跳过 {skipped} 份。",
+    "dashboard.status_store": "学习记录库：{store}；有学习记录的学员 {used} 人。",
+    "dashboard.branches_title": "各支部参学情况（按参学率排序）",
     "dashboard.skipped": "跳过 {file}：{reason}",
     "dashboard.reading_title": "阅读完成情况",
     "dashboard.completion_title": "各学员答对题数",
@@ -726,6 +728,8 @@ _EN: Final[dict[str, str]] = {
     "site.timeline": "Timeline",
     "dashboard.refresh": "Refresh",
     "dashboard.status": "Records folder: {folder}; {used} records used, {skipped} skipped.",
+    "dashboard.status_store": "Learner store: {store}; {used} learners with work in the course.",
+    "dashboard.branches_title": "Branches, ranked by participation",
     "dashboard.skipped": "Skipped {file}: {reason}",
     "dashboard.reading_title": "Reading",
     "dashboard.completion_title": "Checkpoints right, per learner",

@@ -18,12 +18,13 @@ rendered, look up its template in ``templates/``:
 from __future__ import annotations
 
 from coursekit.html.env import format_date, html_lang, render, stylesheet
-from coursekit.html.study import given_answer_text, record_page, report_page
+from coursekit.html.study import given_answer_text, learner_label, record_page, report_page
 
 __all__ = [
     "format_date",
     "given_answer_text",
     "html_lang",
+    "learner_label",
     "record_page",
     "render",
     "report_page",

@@ -107,12 +107,17 @@ def _bar(share: float, lang: str) -> Markup:
     return render("bar.html.j2", lang=lang, share=share)
 
 
+def learner_label(lang: str, learner: str, name: object) -> str:
+    """How a trainer's page names a learner: the display name, with the id when it differs,
+    so that two members called 王伟 are told apart."""
+    shown = name if isinstance(name, str) and name else learner
+    return shown if shown == learner else msg(lang, "report.name_and_id", name=shown, id=learner)
+
+
 def _learner_cells(lang: str, learner: str, name: Any, branch: str | None) -> list[str]:
-    """How the report names a learner: the display name, with the id when it differs (two
-    members called 王伟 are told apart), and the branch when the cohort has branches."""
-    shown = str(name) if isinstance(name, str) and name else learner
-    cell = shown if shown == learner else msg(lang, "report.name_and_id", name=shown, id=learner)
-    return [cell] if branch is None else [cell, branch]
+    """The learner's cells in the report's table: the label, and the branch when there are any."""
+    label = learner_label(lang, learner, name)
+    return [label] if branch is None else [label, branch]
 
 
 def report_page(course: Course, report: Report) -> str:
