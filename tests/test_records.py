@@ -350,6 +350,7 @@ def test_the_report_can_also_be_written_as_xlsx(tmp_path: Path) -> None:
 def one_learner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The default store (COURSEKIT_HOME in tmp_path) with one learner; returns its path."""
     monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("COURSEKIT_STORE", raising=False)
     path = tmp_path / "home" / "learner.sqlite3"
     store = SQLiteStore(path)
     store.add_learner("周七")
@@ -405,6 +406,75 @@ def test_export_refuses_the_store_itself(tmp_path: Path, one_learner: Path) -> N
         ["record", "export", "--store", f"sqlite:///{one_learner}", "--out", str(one_learner)],
     )
     assert result.exit_code == 2 and "is the learner store" in result.stderr
+
+
+def test_export_refuses_the_store_coursekit_store_names(
+    tmp_path: Path, one_learner: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared.sqlite3"
+    store = SQLiteStore(shared)
+    store.add_learner("周七")
+    store.close()
+    monkeypatch.setenv("COURSEKIT_STORE", f"sqlite:///{shared}")
+    before = shared.read_bytes()
+    result = CliRunner().invoke(main, ["record", "export", "--out", str(shared)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {shared}: is the learner store; choose another --out" in result.stderr
+    assert shared.read_bytes() == before
+
+
+def test_an_unknown_learner_in_a_large_store_names_a_few_and_counts_the_rest(
+    tmp_path: Path, one_learner: Path
+) -> None:
+    from coursekit.store import RosterEntry
+
+    store = SQLiteStore(one_learner)
+    store.import_roster([RosterEntry(f"wh-{i:04d}", f"党员{i}", "第一支部") for i in range(30)])
+    store.close()
+    result = CliRunner().invoke(
+        main, ["record", "export", "--learner", "nobody", "--out", str(tmp_path / "x.json")]
+    )
+    assert result.exit_code == 2, result.output
+    assert (
+        "no learner 'nobody' in the store (known: wh-0000, wh-0001, wh-0002, wh-0003, wh-0004,"
+        " wh-0005, wh-0006, wh-0007, wh-0008, wh-0009 and 21 more)"
+    ) in " ".join(result.output.split())
+
+
+def test_an_export_carries_the_learners_id_name_and_branch(
+    tmp_path: Path, one_learner: Path
+) -> None:
+    from coursekit.store import RosterEntry
+
+    store = SQLiteStore(one_learner)
+    store.import_roster([RosterEntry("wh-0007", "周七", "第二支部")])
+    store.add_attempt("wh-0007", COURSE.id, COURSE.modules[0].id, "q", "答", False)
+    store.close()
+    out = tmp_path / "wh-0007.json"
+    result = CliRunner().invoke(
+        main, ["record", "export", "--learner", "wh-0007", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert (record["schema_version"], record["learner"], record["name"], record["branch"]) == (
+        2,
+        "wh-0007",
+        "周七",
+        "第二支部",
+    )
+    page = BeautifulSoup(out.with_suffix(".html").read_text(encoding="utf-8"), "html.parser")
+    assert "周七" in page.h1.get_text()
+    # imported into another store, the learner keeps the id, name and branch the record gives
+    other = SQLiteStore(tmp_path / "other.sqlite3")
+    other.close()
+    imported = CliRunner().invoke(
+        main, ["record", "import", str(out), "--store", str(tmp_path / "other.sqlite3")]
+    )
+    assert imported.exit_code == 0, imported.output
+    again = SQLiteStore(tmp_path / "other.sqlite3")
+    member = again.learner("wh-0007")
+    assert member is not None and (member.name, member.branch) == ("周七", "第二支部")
+    again.close()
 
 
 def test_export_replaces_its_own_record_and_page(tmp_path: Path, one_learner: Path) -> None:

@@ -385,14 +385,16 @@ _STORE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _store_file(store: str | None) -> Path | None:
-    """The file ``open_store(store)`` opens, or ``None`` for a store in memory."""
-    from coursekit.store import default_path
+    """The file ``open_store(store)`` opens (``$COURSEKIT_STORE`` or the default when
+    ``None``), or ``None`` for a store in memory or on a database server."""
+    from coursekit.store import store_target
 
-    if store is None:
-        return default_path()
-    if store in (":memory:", "sqlite://", "sqlite:///:memory:"):
+    target = store_target(store)
+    if target in (":memory:", "sqlite://", "sqlite:///:memory:") or target.startswith(
+        ("postgresql://", "postgresql+psycopg://", "postgres://")
+    ):
         return None
-    return Path(store.removeprefix("sqlite:///"))
+    return Path(target.removeprefix("sqlite:///"))
 
 
 def _is_record_file(path: Path) -> bool:

@@ -48,10 +48,14 @@ def export_cli(learner: str | None, out: Path, course: Path | None, store: str |
     opened = open_store(store)
     try:
         name = learner or opened.last_learner()
-        known = opened.learners()
-        if not name or name not in known:
+        if not name or opened.learner(name) is None:
+            known = opened.learners()
+            # an organisation's store knows thousands: name a few, and say how many
+            shown = ", ".join(known[:10]) + (
+                f" and {len(known) - 10} more" if len(known) > 10 else ""
+            )
             raise click.BadParameter(
-                f"no learner {name!r} in the store (known: {', '.join(known) or 'none'})"
+                f"no learner {name!r} in the store (known: {shown or 'none'})"
                 if name
                 else "the store has no learner yet",
                 param_hint="--learner",
