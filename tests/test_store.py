@@ -380,3 +380,15 @@ def test_a_time_with_an_offset_is_the_same_instant_on_both_backends(db: SQLStore
     from coursekit.answers import parse_time
 
     assert parse_time(stored.at) == parse_time("2020-02-05T08:00:00+00:00")
+
+
+def test_a_restored_learner_is_the_one_a_new_kernel_remembers(db: SQLStore) -> None:
+    """A record imported into a fresh store (a new Binder session) names its learner."""
+    db.restore(LearnerDump("张三", name="张三", branch="第一支部"))
+    assert db.last_learner() == "张三"
+    member = db.learner("张三")
+    assert member is not None and member.branch == "第一支部"
+    db.import_roster([RosterEntry("李四", "李四", "第二支部")])
+    db.restore(LearnerDump("李四", name="改了名", branch="别的支部"))  # the roster's word stands
+    member = db.learner("李四")
+    assert member is not None and (member.name, member.branch) == ("李四", "第二支部")

@@ -408,8 +408,15 @@ class SQLStore:
                     sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:learner, 0))"),
                     {"learner": dump.learner},
                 )
+            # A learner new to the store was here now, as before; one the store knows
+            # (from its roster, say) keeps its own name and branch.
+            stamp = now()
             stmt = self._insert(learners).values(
-                id=dump.learner, name=dump.name or dump.learner, branch=dump.branch
+                id=dump.learner,
+                name=dump.name or dump.learner,
+                branch=dump.branch,
+                first_seen=stamp,
+                last_seen=stamp,
             )
             c.execute(stmt.on_conflict_do_nothing(index_elements=[learners.c.id]))
             counts["reads"] = self._restore_reads(c, dump.reads)
