@@ -182,16 +182,18 @@ def writer(
     written = saved = 0
     errors: list[str] = []
     t0 = t1 = float("nan")
+    cpu = 0.0
     try:
         store = open_store(url)
     except StoreError as exc:
         barrier.abort()  # the others would wait for this one until the timeout
-        results.put((number, learners, 0, 0, [f"could not open the store: {exc}"], t0, t1))
+        results.put((number, learners, 0, 0, [f"could not open the store: {exc}"], t0, t1, cpu))
         return
     try:
         store.add_learner(learners[0])  # a first connection, outside the timed part
         barrier.wait(BARRIER_SECONDS)
         t0 = time.monotonic()
+        cpu0 = time.process_time()
         for learner in learners:
             store.add_learner(learner)
         for k, (module, checkpoint, answer, correct) in enumerate(work):
@@ -208,11 +210,12 @@ def writer(
             except StoreError as exc:
                 errors.append(str(exc))
         t1 = time.monotonic()
+        cpu = time.process_time() - cpu0
     except BaseException as exc:  # the parent must hear from every writer, whatever happened
         errors.append(f"the writer stopped: {exc!r}")
     finally:
         store.close()
-        results.put((number, learners, written, saved, errors, t0, t1))
+        results.put((number, learners, written, saved, errors, t0, t1, cpu))
 
 
 def concurrent_writers(url: str, course: Any, cohort: Cohort, writers: int, each: int) -> None:
@@ -268,10 +271,16 @@ def concurrent_writers(url: str, course: Any, cohort: Cohort, writers: int, each
         f" {(written + saved) / seconds:,.0f} writes/s; {len(errors)} store errors"
         + (f" (first: {errors[0]})" if errors else "")
     )
-    busy = (cpu_after[0] - cpu_before[0]) / max(cpu_after[1] - cpu_before[1], 1)
+    ticks = os.sysconf("SC_CLK_TCK")
+    busy = (cpu_after[0] - cpu_before[0]) / ticks
+    whole = (cpu_after[1] - cpu_before[1]) / ticks
+    python = sum(r[7] for r in reports)
     print(
-        f"  while they wrote, the machine's {os.cpu_count()} cores were {busy:.0%} busy"
-        " (writers and PostgreSQL together)"
+        f"  while they wrote, the machine's {os.cpu_count()} cores were"
+        f" {busy / max(whole, 1e-9):.0%} busy: {busy:.1f} CPU-s, of which the writers' Python"
+        f" (coursekit, SQLAlchemy, psycopg)"
+        f" {python:.1f} s, {python / max(written + saved, 1) * 1000:.1f} ms a write,"
+        f" and the rest (PostgreSQL and the kernel) {busy - python:.1f} s"
     )
     # Each writer's attempts are the ones since `since` for its own members: the roster's
     # attempts are all from February 2020.
