@@ -324,16 +324,20 @@ def test_the_report_can_also_be_written_as_xlsx(tmp_path: Path) -> None:
         "checkpoints",
         "reading",
         "reflections",
+        "branches",
         "records",
         "retired",
         "skipped",
     ]
     assert [c.value for c in book["completion"][1]] == [
         "learner",
+        "name",
+        "branch",
         "module",
         "read",
         "answered",
         "correct",
+        "first_correct",
         "reflections",
     ]
     assert book["completion"]["A2"].value == "甲"

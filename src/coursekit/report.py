@@ -21,30 +21,28 @@ import contextlib
 import datetime as dt
 import gc
 import tempfile
-from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from coursekit.answers import Answer
 from coursekit.cells import frame_rows
 from coursekit.errors import MissingExtra, RecordInvalid
-from coursekit.grading import grade
 from coursekit.html import given_answer_text, report_page
 from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
 from coursekit.messages import msg
-from coursekit.model import Checkpoint, Course
+from coursekit.model import Course
 from coursekit.records import (
     LearnerRecord,
     parse_record,
-    retired_items,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from coursekit.outputs import Committed, Output
+    from coursekit.store import SQLStore
+    from coursekit.store.cohort import CohortCounts
 
 __all__ = [
     "Cohort",
@@ -54,6 +52,7 @@ __all__ = [
     "load_cohort",
     "need_openpyxl",
     "report_files",
+    "report_from_store",
     "summary_lines",
     "write_report",
 ]
@@ -146,10 +145,11 @@ class Report:
     """The cohort as DataFrames, one per question a trainer asks.
 
     Every count is graded again from the course's answer key; the ``correct``
-    flags a record carries are never read.
+    flags a record or a store carries are never read.
     """
 
-    completion: pd.DataFrame  # learner × module: read, answered, correct, reflections
+    # learner × module: name, branch, read, answered, correct, first_correct, reflections
+    completion: pd.DataFrame
     checkpoints: pd.DataFrame  # per checkpoint: first-attempt share correct, commonest wrong
     reading: pd.DataFrame  # per module: learners who read it to the end
     reflections: pd.DataFrame  # per prompt: responses, median length, excerpts
@@ -157,165 +157,158 @@ class Report:
     learners: int
     records: pd.DataFrame  # per learner: file, content version, whether it is the current one
     retired: pd.DataFrame  # learner, module, kind, item: work on items no longer in the course
-
-
-class _Verdicts:
-    """:func:`~coursekit.grading.grade`, remembered: a cohort gives the same answers often."""
-
-    def __init__(self) -> None:
-        self.known: dict[tuple[str, Hashable], bool] = {}
-
-    def __call__(self, question: Checkpoint, answer: Answer) -> bool:
-        if isinstance(answer, list):
-            token: Hashable = ("list", *answer)
-        elif isinstance(answer, dict):
-            token = ("dict", *sorted(answer.items(), key=lambda kv: kv[0]))
-        else:
-            token = answer
-        key = (question.id, token)
-        if key not in self.known:
-            self.known[key] = grade(question, answer)
-        return self.known[key]
+    # per branch (支部): members, participants, participation, completion, first-try accuracy,
+    # reflections, ranked by participation; empty when no learner has a branch
+    branches: pd.DataFrame = field(default_factory=lambda: _empty_branches())
 
 
 def build_report(course: Course, cohort: Cohort) -> Report:
-    """The cohort's DataFrames (see :class:`Report`)."""
-    with _no_cyclic_gc():
-        return _build_report(course, cohort)
+    """The cohort's DataFrames (see :class:`Report`), from the records a trainer was sent.
 
-
-@dataclass
-class _Tally:
-    """What the records say, counted record by record; the report's tables are made from it."""
-
-    key: dict[str, tuple[str, Checkpoint]]  # checkpoint id -> its module now, and the question
-    prompts: dict[str, str]  # reflection id -> its module
-    first: dict[str, list[bool]]  # checkpoint id -> right at the first try, per learner
-    wrong: dict[str, Counter[str]]  # checkpoint id -> wrong answer -> learners who gave it
-    texts: dict[str, list[str]]  # reflection id -> what learners wrote
-    completion: list[tuple[Any, ...]] = field(default_factory=list)
-    records: list[tuple[Any, ...]] = field(default_factory=list)
-    retired: list[tuple[str, str, str, str]] = field(default_factory=list)
-    verdict: _Verdicts = field(default_factory=_Verdicts)
-
-    @classmethod
-    def of(cls, course: Course) -> _Tally:
-        questions = course.all_checkpoints()
-        prompts = {r.id: m.id for m in course.modules for r in m.reflections}
-        return cls(
-            key={q.id: (module_id, q) for module_id, q in questions},
-            prompts=prompts,
-            first={q.id: [] for _, q in questions},
-            wrong={q.id: Counter() for _, q in questions},
-            texts={r: [] for r in prompts},
-        )
-
-
-def _build_report(course: Course, cohort: Cohort) -> Report:
+    The records are loaded into a store in memory and counted by the same
+    queries as an organisation's store (:mod:`coursekit.store.cohort`), so a
+    learner's numbers do not depend on how the trainer got them.
+    """
     import pandas as pd
 
-    tally = _Tally.of(course)
-    for source, record in cohort.records:
-        _count(tally, course, source, record)
-    completion = pd.DataFrame(
-        tally.completion,
-        columns=["learner", "module", "read", "answered", "correct", "reflections"],
-    )
-    n = len(cohort.records)
-    skipped = pd.DataFrame(cohort.skipped, columns=["file", "reason"])
-    records = pd.DataFrame(
-        tally.records, columns=["learner", "file", "version", "current_version", "work"]
-    )
-    retired = pd.DataFrame(tally.retired, columns=["learner", "module", "kind", "item"])
+    from coursekit.store import Learner, SQLiteStore
+    from coursekit.store.cohort import cohort_counts
+
+    with _no_cyclic_gc():
+        store = SQLiteStore(memory=True)
+        try:
+            store.load(
+                (record.to_dump() for _, record in cohort.records),
+                [Learner(r.learner, r.name or r.learner, r.branch) for _, r in cohort.records],
+            )
+            counts = cohort_counts(store, course, [r.learner for _, r in cohort.records])
+        finally:
+            store.close()
+        records = pd.DataFrame(
+            [
+                (
+                    record.learner,
+                    source,
+                    record.course.version,
+                    record.course.version == course.version,
+                    work_done(record),
+                )
+                for source, record in cohort.records
+            ],
+            columns=["learner", "file", "version", "current_version", "work"],
+        )
+        return _report(course, counts, records, cohort.skipped)
+
+
+def report_from_store(course: Course, store: SQLStore) -> Report:
+    """The cohort's DataFrames straight from a store: everyone with work in ``course``.
+
+    The store's roster gives names and branches, and each branch's members for
+    its participation rate. ``records`` lists each learner once, from the store.
+    """
+    import pandas as pd
+
+    from coursekit.store.cohort import cohort_counts
+
+    with _no_cyclic_gc():
+        counts = cohort_counts(store, course)
+        records = pd.DataFrame(
+            {
+                "learner": counts.active["learner"],
+                "file": store.where,
+                "version": course.version,
+                "current_version": True,
+                "work": counts.active["work"],
+            }
+        )
+        return _report(course, counts, records, [])
+
+
+def _report(
+    course: Course,
+    counts: CohortCounts,
+    records: pd.DataFrame,
+    skipped: list[tuple[str, str]],
+) -> Report:
+    import pandas as pd
+
+    people = counts.people.drop_duplicates("learner").set_index("learner")
+    completion = counts.completion.merge(people, left_on="learner", right_index=True, how="left")
+    completion["name"] = completion["name"].fillna(completion["learner"])
+    completion = completion[
+        [
+            "learner",
+            "name",
+            "branch",
+            "module",
+            "read",
+            "answered",
+            "correct",
+            "first_correct",
+            "reflections",
+        ]
+    ]
+    n = len(counts.active)
     return Report(
         completion,
-        _checkpoint_table(course, tally),
+        _checkpoint_table(course, counts),
         _reading_table(course, completion, n),
-        _reflection_table(course, tally),
-        skipped,
+        _reflection_table(course, counts),
+        pd.DataFrame(skipped, columns=["file", "reason"]),
         n,
         records,
-        retired,
+        counts.retired,
+        _branch_table(course, completion, counts.people),
     )
 
 
-def _count(tally: _Tally, course: Course, source: str, record: LearnerRecord) -> None:
-    """Add one record: its row, its retired items, and each module's reading and answers."""
-    modules = [m.id for m in course.modules]
-    tally.records.append(
-        (
-            record.learner,
-            source,
-            record.course.version,
-            record.course.version == course.version,
-            work_done(record),
-        )
-    )
-    tally.retired += [
-        (record.learner, r.module, r.kind, r.item) for r in retired_items(record, course)
-    ]
-    read = {m.module for m in record.modules if m.read_at is not None}
-    seen: dict[str, set[str]] = {m: set() for m in modules}
-    right: dict[str, set[str]] = {m: set() for m in modules}
-    written: Counter[str] = Counter()
-    # A wrong answer counts once per learner, however often it was tried: every count in
-    # the report is of people (the dashboard labels its columns so).
-    wrong: dict[tuple[str, str], None] = {}  # in the order given, so ties keep a stable order
-    for m in record.modules:
-        for a in m.attempts:
-            if a.checkpoint not in tally.key:
-                continue
-            # A checkpoint counts in the module the course puts it in now.
-            module_id, question = tally.key[a.checkpoint]
-            correct = tally.verdict(question, a.answer)
-            if a.checkpoint not in seen[module_id]:
-                tally.first[a.checkpoint].append(correct)
-                seen[module_id].add(a.checkpoint)
-            if correct:
-                right[module_id].add(a.checkpoint)
-            else:
-                wrong[(a.checkpoint, given_answer_text(a.answer, course.meta.lang))] = None
-        for r in m.reflections:
-            if r.reflection in tally.prompts and r.text.strip():
-                written[tally.prompts[r.reflection]] += 1
-                tally.texts[r.reflection].append(r.text)
-    for checkpoint, answer in wrong:
-        tally.wrong[checkpoint][answer] += 1
-    tally.completion += [
-        (
-            record.learner,
-            module_id,
-            module_id in read,
-            len(seen[module_id]),
-            len(right[module_id]),
-            written[module_id],
-        )
-        for module_id in modules
-    ]
+def _checkpoint_table(course: Course, counts: CohortCounts) -> pd.DataFrame:
+    """One row per checkpoint: how many answered, the share right at first try, common wrongs.
 
-
-def _checkpoint_table(course: Course, tally: _Tally) -> pd.DataFrame:
-    """One row per checkpoint: how many answered, the share right at first try, common wrongs."""
+    A wrong answer counts once per learner, however often they tried it: every
+    count in the report is of people (the dashboard labels its columns so).
+    """
     import pandas as pd
 
     lang = course.meta.lang
-    first, wrong = tally.first, tally.wrong
-    table: pd.DataFrame = pd.DataFrame(
-        [
+    kinds = {q.id: q.type for _, q in course.all_checkpoints()}
+    answered = counts.checkpoints.set_index("checkpoint")
+    wrong = counts.wrong.assign(
+        text=[
+            given_answer_text(answer, lang, kinds.get(cp))
+            for cp, answer in zip(counts.wrong["checkpoint"], counts.wrong["answer"], strict=True)
+        ]
+    )
+    # Two stored answers that read the same (an order given twice) are one answer here.
+    wrong = (
+        wrong.groupby(["checkpoint", "text"], as_index=False)
+        .agg(learners=("learners", "sum"), first_at=("first_at", "min"))
+        .sort_values(["checkpoint", "learners", "first_at"], ascending=[True, False, True])
+    )
+    commonest = {
+        cp: msg(lang, "format.pair_sep").join(
+            msg(lang, "report.wrong_count", answer=text, count=int(count))
+            for text, count in zip(group["text"][:3], group["learners"][:3], strict=True)
+        )
+        for cp, group in wrong.groupby("checkpoint", sort=False)
+    }
+    rows = []
+    for module_id, q in course.all_checkpoints():
+        learners = int(answered.at[q.id, "learners"]) if q.id in answered.index else 0
+        right = int(answered.at[q.id, "first_correct"]) if learners else 0
+        rows.append(
             (
                 module_id,
                 q.id,
                 q.type,
                 q.prompt,
-                len(first[q.id]),
-                (sum(first[q.id]) / len(first[q.id])) if first[q.id] else float("nan"),
-                msg(lang, "format.pair_sep").join(
-                    msg(lang, "report.wrong_count", answer=answer, count=count)
-                    for answer, count in wrong[q.id].most_common(3)
-                ),
+                learners,
+                right / learners if learners else float("nan"),
+                commonest.get(q.id, ""),
             )
-            for module_id, q in course.all_checkpoints()
-        ],
+        )
+    table: pd.DataFrame = pd.DataFrame(
+        rows,
         columns=[
             "module",
             "checkpoint",
@@ -327,6 +320,71 @@ def _checkpoint_table(course: Course, tally: _Tally) -> pd.DataFrame:
         ],
     )
     return table
+
+
+def _branch_table(course: Course, completion: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per branch (支部), ranked by participation: the share of members who studied.
+
+    Members are the branch's people in the store (its roster), or, over record
+    files, the learners who sent one. Completion is the share of members who
+    read every module; first-try accuracy is over every first answer the
+    branch's participants gave.
+    """
+    import pandas as pd
+
+    if people["branch"].isna().all():
+        return _empty_branches()
+    none = msg(course.meta.lang, "report.no_branch")
+    per_learner = completion.groupby("learner", sort=False).agg(
+        branch=("branch", "first"),
+        read_all=("read", "all"),
+        answered=("answered", "sum"),
+        first=("first_correct", "sum"),
+        reflections=("reflections", "sum"),
+    )
+    per_learner["branch"] = per_learner["branch"].fillna(none)
+    members = people.drop_duplicates("learner")["branch"].fillna(none).value_counts()
+    grouped = per_learner.groupby("branch").agg(
+        participants=("read_all", "size"),
+        completed=("read_all", "sum"),
+        answered=("answered", "sum"),
+        first=("first", "sum"),
+        reflections=("reflections", "sum"),
+    )
+    table = pd.DataFrame({"members": members}).join(grouped, how="outer").fillna(0)
+    table.index.name = "branch"
+    table["members"] = table[["members", "participants"]].max(axis=1)
+    for column in ("members", "participants", "completed", "answered", "first", "reflections"):
+        table[column] = table[column].astype(int)
+    table["participation"] = table["participants"] / table["members"]
+    table["completion"] = table["completed"] / table["members"]
+    table["first_correct"] = table["first"] / table["answered"].where(table["answered"] > 0)
+    table = table.reset_index().sort_values(
+        ["participation", "completion", "branch"], ascending=[False, False, True]
+    )
+    table.insert(0, "rank", table["participation"].rank(method="min", ascending=False).astype(int))
+    ranked: pd.DataFrame = table[_BRANCH_COLUMNS].reset_index(drop=True)
+    return ranked
+
+
+_BRANCH_COLUMNS = [
+    "rank",
+    "branch",
+    "members",
+    "participants",
+    "participation",
+    "completed",
+    "completion",
+    "first_correct",
+    "reflections",
+]
+
+
+def _empty_branches() -> pd.DataFrame:
+    import pandas as pd
+
+    empty: pd.DataFrame = pd.DataFrame(columns=_BRANCH_COLUMNS)
+    return empty
 
 
 def _reading_table(course: Course, completion: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -345,20 +403,23 @@ def _reading_table(course: Course, completion: pd.DataFrame, n: int) -> pd.DataF
     return reading
 
 
-def _reflection_table(course: Course, tally: _Tally) -> pd.DataFrame:
+def _reflection_table(course: Course, counts: CohortCounts) -> pd.DataFrame:
     """One row per reflection prompt: responses, their median length, the first five."""
     import pandas as pd
 
-    texts = tally.texts
+    lengths = counts.reflections.groupby("reflection")["chars"]
+    responses = lengths.size()
+    medians = lengths.median()
+    excerpts = counts.excerpts.groupby("reflection")["text"].agg(list)
     table: pd.DataFrame = pd.DataFrame(
         [
             (
                 m.id,
                 r.id,
                 r.prompt,
-                len(texts[r.id]),
-                int(pd.Series([len(t) for t in texts[r.id]]).median()) if texts[r.id] else 0,
-                texts[r.id][:5],
+                int(responses.get(r.id, 0)),
+                int(medians[r.id]) if r.id in medians.index else 0,
+                list(excerpts.get(r.id, [])),
             )
             for m in course.modules
             for r in m.reflections
@@ -370,7 +431,16 @@ def _reflection_table(course: Course, tally: _Tally) -> pd.DataFrame:
 
 # --- writing -------------------------------------------------------------------------------------
 
-_TABLES = ("completion", "checkpoints", "reading", "reflections", "records", "retired", "skipped")
+_TABLES = (
+    "completion",
+    "checkpoints",
+    "reading",
+    "reflections",
+    "branches",
+    "records",
+    "retired",
+    "skipped",
+)
 # A report holds learners' names and answers: git ignores everything in its folder.
 GITIGNORE = b"# Written by coursekit report: learner data never goes into git.\n*\n"
 
@@ -430,6 +500,7 @@ def write_report(
         "reflections": report.reflections.assign(
             excerpts=report.reflections["excerpts"].map(" ｜ ".join)
         ),
+        "branches": report.branches,
         "records": report.records,
         "retired": report.retired,
         "skipped": report.skipped,

@@ -70,7 +70,8 @@ UNPACK = TEMPLATES / "handout" / "unpack.js"
 # The widgets' default (CheckpointSettings.reveal_after); a test keeps the two equal.
 REVEAL_AFTER = 2
 # The learner record's schema (coursekit.records, a stage this package may not import);
-# a test keeps the two equal.
+# a test keeps them in step. A handout knows only the name its reader typed, which is the
+# learner's id there, so it writes version 1: no display name or branch of its own.
 RECORD_SCHEMA = "coursekit.learner-record"
 RECORD_SCHEMA_VERSION = 1
 
