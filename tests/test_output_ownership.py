@@ -161,7 +161,15 @@ def _report(tmp_path: Path) -> Command:
     records = tmp_path / "records"
     records.mkdir()
     (records / "zhangsan.json").write_text(_record(course, "张三"), "utf-8")
-    tables = ("completion", "checkpoints", "reading", "reflections", "branches", "records", "retired")
+    tables = (
+        "completion",
+        "checkpoints",
+        "reading",
+        "reflections",
+        "branches",
+        "records",
+        "retired",
+    )
     return Command(
         tmp_path / "report",
         _runner("report", records, "--course", course, "--out", tmp_path / "report"),

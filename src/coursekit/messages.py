@@ -254,6 +254,19 @@ _ZH: Final[dict[str, str]] = {
     "report.col_item": "编号",
     "report.col_reason": "原因",
     "report.no_branch": "未填支部",
+    "report.name_and_id": "{name}（{id}）",
+    "report.branches": "各支部参学情况（按参学率排序）",
+    "report.branches_note": (
+        "参学率＝有学习记录的党员占支部党员的比例；完成率＝读完全部模块的党员所占比例；"
+        "首次正确率按各题第一次作答计算。"
+    ),
+    "report.col_rank": "排名",
+    "report.col_branch": "支部",
+    "report.col_members": "党员数",
+    "report.col_participants": "参学人数",
+    "report.col_participation": "参学率",
+    "report.col_completion": "完成率",
+    "report.col_reflections": "心得篇数",
     "report.kind.module": "模块",
     "report.kind.checkpoint": "检查题",
     "report.kind.reflection": "心得体会",
@@ -667,6 +680,19 @@ _EN: Final[dict[str, str]] = {
     "report.col_item": "Id",
     "report.col_reason": "Reason",
     "report.no_branch": "no branch given",
+    "report.name_and_id": "{name} ({id})",
+    "report.branches": "Branches, ranked by participation",
+    "report.branches_note": (
+        "Participation: the share of a branch's members who studied at all; completion: the "
+        "share who read every module; first-try accuracy counts each member's first answer."
+    ),
+    "report.col_rank": "Rank",
+    "report.col_branch": "Branch",
+    "report.col_members": "Members",
+    "report.col_participants": "Studied",
+    "report.col_participation": "Participation",
+    "report.col_completion": "Completion",
+    "report.col_reflections": "Reflections",
     "report.kind.module": "Module",
     "report.kind.checkpoint": "Checkpoint",
     "report.kind.reflection": "Reflection",

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coursekit.answers import Answer
 from coursekit.cells import frame_rows
 from coursekit.errors import MissingExtra, RecordInvalid
 from coursekit.html import given_answer_text, report_page
 from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
 from coursekit.messages import msg
-from coursekit.model import Course
+from coursekit.model import Checkpoint, Course, Matching
 from coursekit.records import (
     LearnerRecord,
     parse_record,
@@ -271,11 +272,11 @@ def _checkpoint_table(course: Course, counts: CohortCounts) -> pd.DataFrame:
     import pandas as pd
 
     lang = course.meta.lang
-    kinds = {q.id: q.type for _, q in course.all_checkpoints()}
+    questions = {q.id: q for _, q in course.all_checkpoints()}
     answered = counts.checkpoints.set_index("checkpoint")
     wrong = counts.wrong.assign(
         text=[
-            given_answer_text(answer, lang, kinds.get(cp))
+            given_answer_text(_in_item_order(answer, questions[cp]), lang, questions[cp].type)
             for cp, answer in zip(counts.wrong["checkpoint"], counts.wrong["answer"], strict=True)
         ]
     )
@@ -320,6 +321,21 @@ def _checkpoint_table(course: Course, counts: CohortCounts) -> pd.DataFrame:
         ],
     )
     return table
+
+
+def _in_item_order(answer: Answer, question: Checkpoint) -> Answer:
+    """A matching answer with its pairs in the question's order.
+
+    Stores keep a matching answer as a JSON object, whose keys neither SQLite's
+    canonical text nor PostgreSQL's jsonb keep in the order given.
+    """
+    if not isinstance(answer, dict) or not isinstance(question, Matching):
+        return answer
+    items = [pair.item for pair in question.answer]
+    return {
+        **{item: answer[item] for item in items if item in answer},
+        **{k: v for k, v in answer.items() if k not in items},
+    }
 
 
 def _branch_table(course: Course, completion: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
@@ -551,6 +567,13 @@ def summary_lines(course: Course, cohort: Cohort, report: Report) -> list[str]:
         lines.append(
             f"{len(report.retired)} items in the records are no longer in the course "
             "and were not counted (see retired.csv)"
+        )
+    if len(report.branches):
+        top, bottom = report.branches.iloc[0], report.branches.iloc[-1]
+        lines.append(
+            f"{len(report.branches)} branches; highest participation: "
+            f"{terminal_text(top['branch'])} ({top['participation']:.0%}), "
+            f"lowest: {terminal_text(bottom['branch'])} ({bottom['participation']:.0%})"
         )
     if report.learners:
         done = report.completion.groupby("learner")["read"].all().sum()

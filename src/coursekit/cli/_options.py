@@ -112,10 +112,11 @@ def course_option(func: F) -> F:
 
 
 def store_option(func: F) -> F:
-    """``--store``: the learner store, by default ``$COURSEKIT_HOME/learner.sqlite3``."""
+    """``--store``: the learner store, by default ``$COURSEKIT_STORE`` or the embedded one."""
     return click.option(
         "--store",
-        help="Learner store path or sqlite:/// URL (default: $COURSEKIT_HOME/learner.sqlite3, "
+        help="Learner store: a path, a sqlite:/// URL or a postgresql+psycopg:// URL "
+        "(default: $COURSEKIT_STORE, else $COURSEKIT_HOME/learner.sqlite3, "
         "else ~/.coursekit/learner.sqlite3).",
     )(func)
 

@@ -11,10 +11,12 @@ import click
 from coursekit.cli._options import HELP, course_option, report_errors
 from coursekit.errors import CourseInvalid, Problem
 from coursekit.report import (
+    Cohort,
     build_report,
     claim_report,
     load_cohort,
     need_openpyxl,
+    report_from_store,
     summary_lines,
     write_report,
 )
@@ -28,7 +30,12 @@ def _missing(paths: Iterable[Path]) -> list[Problem]:
 
 
 @click.command(context_settings=HELP)
-@click.argument("records", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("records", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    help="Read the cohort straight from a learner store instead of record files: a "
+    "postgresql+psycopg:// URL, a sqlite:/// URL or a path. No record files are needed.",
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -47,17 +54,25 @@ def _missing(paths: Iterable[Path]) -> list[Problem]:
 @course_option
 @report_errors
 def report_command(
-    records: tuple[Path, ...], out: Path, xlsx: bool, course: Path | None, force: bool
+    records: tuple[Path, ...],
+    store: str | None,
+    out: Path,
+    xlsx: bool,
+    course: Path | None,
+    force: bool,
 ) -> None:
-    """Read learner records (files, folders or zip files) and write the cohort report.
+    """Read learner records (files, folders or zip files), or a store, and write the report.
 
     Every answer is graded again from the course's key. Bad files are skipped
     and listed with their reason; when a learner sent several records, the one
-    with the most work is used. For trainers only: the report folder gets a
-    .gitignore, so git never commits it.
+    with the most work is used. With --store, the cohort is everyone with work
+    in the course in that store, with the roster's names and branches. For
+    trainers only: the report folder gets a .gitignore, so git never commits it.
     """
     from coursekit.content import load_course
 
+    if bool(records) == (store is not None):
+        raise click.UsageError("give record files (or folders, or zips), or --store, not both")
     missing = _missing(records)
     if missing:
         raise CourseInvalid(missing)
@@ -65,12 +80,24 @@ def report_command(
     if xlsx:
         need_openpyxl()
     output = claim_report(out, loaded, records, force=force, xlsx=xlsx)
-    cohort = load_cohort(records, loaded)
-    report = build_report(loaded, cohort)
+    if store is not None:
+        from coursekit.store import open_store
+
+        opened = open_store(store)
+        try:
+            report = report_from_store(loaded, opened)
+        finally:
+            opened.close()
+        cohort = Cohort()
+        source = f"learners in {opened.where}"
+    else:
+        cohort = load_cohort(records, loaded)
+        report = build_report(loaded, cohort)
+        source = "records used"
     lines = summary_lines(loaded, cohort, report)
     committed = write_report(loaded, report, out, xlsx=xlsx, output=output)
     click.echo(
-        f"{report.learners} records used, {len(report.skipped)} skipped; wrote {out / 'index.html'}"
+        f"{report.learners} {source}, {len(report.skipped)} skipped; wrote {out / 'index.html'}"
     )
     for line in lines:
         click.echo(line)

@@ -107,6 +107,14 @@ def _bar(share: float, lang: str) -> Markup:
     return render("bar.html.j2", lang=lang, share=share)
 
 
+def _learner_cells(lang: str, learner: str, name: Any, branch: str | None) -> list[str]:
+    """How the report names a learner: the display name, with the id when it differs (two
+    members called 王伟 are told apart), and the branch when the cohort has branches."""
+    shown = str(name) if isinstance(name, str) and name else learner
+    cell = shown if shown == learner else msg(lang, "report.name_and_id", name=shown, id=learner)
+    return [cell] if branch is None else [cell, branch]
+
+
 def report_page(course: Course, report: Report) -> str:
     """The report's ``index.html``: tables and CSS bars, nothing fetched from elsewhere."""
     lang = course.meta.lang
@@ -117,14 +125,28 @@ def report_page(course: Course, report: Report) -> str:
     ]
     completion: list[list[Any]] = []
     modules = [m.id for m in course.modules]
+    with_branch = bool(len(report.branches))
+    branches_of = (
+        report.completion.drop_duplicates("learner").set_index("learner")["branch"]
+        if with_branch
+        else None
+    )
+
+    def branch_of(learner: Any) -> str | None:
+        if branches_of is None:
+            return None
+        value = branches_of.get(learner)
+        return msg(lang, "report.no_branch") if value is None or value != value else str(value)
+
     if report.learners:
         frame = report.completion
         correct = frame.pivot(index="learner", columns="module", values="correct")[modules]
         read = frame.pivot(index="learner", columns="module", values="read")[modules]
         done, undone = msg(lang, "report.cell_read"), msg(lang, "report.cell_unread")
+        who = frame.drop_duplicates("learner").set_index("learner")
         completion = [
             [
-                str(learner),
+                *_learner_cells(lang, str(learner), who.at[learner, "name"], branch_of(learner)),
                 *(
                     msg(lang, "report.cell", read=done if r else undone, correct=c)
                     for r, c in zip(reads, rights, strict=True)
@@ -146,6 +168,19 @@ def report_page(course: Course, report: Report) -> str:
     ]
     reflections = [{**r, "label": labels[r["module"]]} for r in frame_rows(report.reflections)]
     older = report.records[~report.records["current_version"]]
+    branches = [
+        [
+            r["rank"],
+            r["branch"],
+            r["members"],
+            r["participants"],
+            _bar(r["participation"], lang),
+            _bar(r["completion"], lang),
+            _bar(r["first_correct"], lang),
+            r["reflections"],
+        ]
+        for r in frame_rows(report.branches)
+    ]
     return str(
         render(
             "report.html.j2",
@@ -157,6 +192,8 @@ def report_page(course: Course, report: Report) -> str:
             completion=completion,
             checkpoints=checkpoints,
             reflections=reflections,
+            branches=branches,
+            with_branch=with_branch,
             older=[[r["learner"], r["file"], r["version"]] for r in frame_rows(older)],
             retired=[
                 [r["learner"], r["module"], msg(lang, f"report.kind.{r['kind']}"), r["item"]]
