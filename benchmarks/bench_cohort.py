@@ -345,14 +345,6 @@ def report(url: str, out: Path) -> None:
         sys.executable, "-c", "from coursekit.cli import main; main()",
         "report", "--store", url, "--out", str(out),
     ]  # fmt: skip
-    if (
-        "--store"
-        not in subprocess.run([*command[:4], "--help"], capture_output=True, text=True).stdout
-    ):
-        print(
-            "  (coursekit report has no --store yet: measuring report_from_store and write_report)"
-        )
-        command = [sys.executable, "-c", API_REPORT, url, str(out)]
     log = out.parent / f"{out.name}.log"
     t0 = time.perf_counter()
     with open(log, "wb") as said:
@@ -373,21 +365,6 @@ def report(url: str, out: Path) -> None:
         )
     for line in lines[:3] if child.returncode == 0 else lines[-8:]:
         print(f"    | {line}")
-
-
-API_REPORT = """
-import sys
-from pathlib import Path
-from coursekit import load_course
-from coursekit.report import report_from_store, write_report
-from coursekit.store import open_store
-course = load_course()
-store = open_store(sys.argv[1])
-report = report_from_store(course, store)
-store.close()
-write_report(course, report, Path(sys.argv[2]))
-print(report.learners, "learners")
-"""
 
 
 def cpu_times() -> tuple[int, int]:
