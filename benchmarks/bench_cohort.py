@@ -5,19 +5,23 @@ with about 85 attempts, 20 reflections and 9 modules read (about 570,000 rows),
 and prints, per backend:
 
 1. the bulk load (``import_roster`` then ``load``): time, rows, rows/s;
-2. PostgreSQL only: WRITERS processes, each with its own ``open_store(url)``,
-   started together on a barrier, adding attempts one by one for the members
-   of its own branch as the widgets do (``add_learner``, ``add_attempt``, now
-   and then ``save_reflection``); attempts/s, then every attempt a writer says
-   it wrote is counted in the store ("lost: 0");
-3. ``coursekit report --store URL --out DIR`` in a child process: wall time and
-   its own peak RSS, against the targets of 10 s and 500 MB.
+2. PostgreSQL only: WRITERS processes (50), each with its own ``open_store(url)``,
+   started together on a barrier, adding ATTEMPTS (200) one by one for members
+   of its own (every WRITERS-th on the roster) as the widgets do
+   (``add_learner``, ``add_attempt``, every eighth time ``save_reflection``);
+   attempts/s and where the CPU went, then every attempt a writer says it wrote
+   is looked for in the store: its members' attempts since the writers started
+   (the loaded ones are from 2020); "lost: 0";
+3. whether the query planner has statistics (``--analyze`` runs ANALYZE first),
+   then ``coursekit report --store URL --out DIR`` in a child process: wall
+   time and its own peak RSS, against the targets of 10 s and 500 MB.
 
 The PostgreSQL server is tests/postgres.py's throwaway cluster with fsync on,
 so the writers' figure is what a real disk gives.
 
 Run: PYTHONPATH=src:tests .venv/bin/python benchmarks/bench_cohort.py
-     [--learners N] [--branches B] [--writers W] [--backend postgresql|sqlite|both] [--keep]
+     [--learners N] [--branches B] [--writers W] [--attempts A] [--analyze]
+     [--backend postgresql|sqlite|both] [--keep]
 Prints figures; it is not a test.
 """
 
