@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from coursekit.answers import Answer
 from coursekit.grading import grade
 from coursekit.model import Course
-from coursekit.store.schema import AnswerJSON, attempts, learners, reads, reflections
+from coursekit.store.schema import AnswerJSON, Stamp, attempts, learners, reads, reflections
 from coursekit.store.sql import SQLStore
 
 if TYPE_CHECKING:
@@ -59,15 +60,51 @@ def _nonblank(column: sa.ColumnElement[str], backend: str) -> sa.ColumnElement[b
 
 
 def _key_table(backend: str) -> sa.Table:
-    """The graded answers: a temporary table on this connection only."""
+    """The graded answers, each numbered: a temporary table on this connection only."""
     answer: Any = AnswerJSON if backend == "postgresql" else sa.Text
     return sa.Table(
         "ck_key",
         sa.MetaData(),
+        sa.Column("answer_no", sa.Integer),
         sa.Column("checkpoint_id", sa.Text),
         sa.Column("answer", answer),
         sa.Column("module", sa.Text),
         sa.Column("correct", sa.Boolean),
+        sa.Index("ck_key_by_answer", "checkpoint_id", "answer"),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _given_table() -> sa.Table:
+    """Each learner's distinct answers to each checkpoint, graded, with when first given.
+
+    One pass over the attempts fills it; every later count reads this smaller
+    table, and groups by an answer's number rather than its text.
+    """
+    return sa.Table(
+        "ck_given",
+        sa.MetaData(),
+        sa.Column("learner", sa.Text),
+        sa.Column("checkpoint_id", sa.Text),
+        sa.Column("module", sa.Text),
+        sa.Column("answer_no", sa.Integer),
+        sa.Column("correct", sa.Boolean),
+        sa.Column("first_at", Stamp),
+        sa.Column("first_id", sa.BigInteger),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _items_table() -> sa.Table:
+    """Per learner and checkpoint: answered right at all, and at the first try."""
+    return sa.Table(
+        "ck_items",
+        sa.MetaData(),
+        sa.Column("learner", sa.Text),
+        sa.Column("checkpoint_id", sa.Text),
+        sa.Column("module", sa.Text),
+        sa.Column("right_ever", sa.Integer),
+        sa.Column("right_first", sa.Integer),
         prefixes=["TEMPORARY"],
     )
 
@@ -90,11 +127,12 @@ def cohort_counts(store: SQLStore, course: Course, cohort: list[str] | None = No
     """
     with store.connection() as c:
         key, prompts = _key_table(store.backend), _prompt_table()
-        for table in (key, prompts):
+        temporary = (key, prompts, _given_table(), _items_table())
+        for table in temporary:
             table.drop(c, checkfirst=True)
             table.create(c)
         try:
-            _grade_answers(c, store, course, key)
+            answers = _grade_answers(c, store, course, key)
             listed = [
                 {"reflection_id": r.id, "module": m.id}
                 for m in course.modules
@@ -102,17 +140,22 @@ def cohort_counts(store: SQLStore, course: Course, cohort: list[str] | None = No
             ]
             if listed:
                 c.execute(prompts.insert(), listed)
-            return _count(c, store, course, key, prompts, cohort)
+            return _count(c, store, course, temporary, answers, cohort)
         finally:
-            for table in (key, prompts):
+            for table in temporary:
                 table.drop(c, checkfirst=True)
 
 
-def _grade_answers(c: sa.Connection, store: SQLStore, course: Course, key: sa.Table) -> None:
-    """Grade every distinct answer to the course's checkpoints once, into ``ck_key``."""
+def _grade_answers(
+    c: sa.Connection, store: SQLStore, course: Course, key: sa.Table
+) -> dict[int, Answer]:
+    """Grade every distinct answer to the course's checkpoints once, into ``ck_key``.
+
+    Returns each answer by its number in the table.
+    """
     questions = {q.id: (module_id, q) for module_id, q in course.all_checkpoints()}
     if not questions:
-        return
+        return {}
     given = c.execute(
         sa.select(attempts.c.checkpoint_id, attempts.c.answer)
         .where(
@@ -122,11 +165,13 @@ def _grade_answers(c: sa.Connection, store: SQLStore, course: Course, key: sa.Ta
         .distinct()
     ).all()
     rows = []
-    for checkpoint_id, stored in given:
+    answers: dict[int, Answer] = {}
+    for number, (checkpoint_id, stored) in enumerate(given):
         module_id, question = questions[checkpoint_id]
-        answer = store.decode(stored, f"{checkpoint_id}")
+        answer = answers[number] = store.decode(stored, f"{checkpoint_id}")
         rows.append(
             {
+                "answer_no": number,
                 "checkpoint_id": checkpoint_id,
                 "answer": stored if store.backend != "postgresql" else answer,
                 "module": module_id,
@@ -135,6 +180,7 @@ def _grade_answers(c: sa.Connection, store: SQLStore, course: Course, key: sa.Ta
         )
     if rows:
         c.execute(key.insert(), rows)
+    return answers
 
 
 def _frame(c: sa.Connection, query: sa.Executable, columns: list[str]) -> pd.DataFrame:
@@ -148,76 +194,84 @@ def _count(
     c: sa.Connection,
     store: SQLStore,
     course: Course,
-    key: sa.Table,
-    prompts: sa.Table,
+    temporary: tuple[sa.Table, sa.Table, sa.Table, sa.Table],
+    answers: dict[int, Answer],
     cohort: list[str] | None,
 ) -> CohortCounts:
     import pandas as pd
 
+    key, prompts, given, items = temporary
     cid = course.id
     modules = [m.id for m in course.modules]
-    a, k = attempts.c, key.c
-    # Each learner's attempts at each checkpoint, in the order given, graded by the key.
-    ranked = (
-        sa.select(
-            a.learner,
-            a.checkpoint_id,
-            k.module,
-            k.correct,
-            sa.func.row_number()
-            .over(partition_by=(a.learner, a.checkpoint_id), order_by=(a.at, a.id))
-            .label("n"),
+    a, k, g = attempts.c, key.c, given.c
+    # One pass over the attempts: each learner's distinct answers, graded by the key.
+    c.execute(
+        given.insert().from_select(
+            [g.learner, g.checkpoint_id, g.module, g.answer_no, g.correct, g.first_at, g.first_id],
+            sa.select(
+                a.learner,
+                a.checkpoint_id,
+                k.module,
+                k.answer_no,
+                k.correct,
+                sa.func.min(a.at),
+                sa.func.min(a.id),
+            )
+            .join(key, sa.and_(k.checkpoint_id == a.checkpoint_id, k.answer == a.answer))
+            .where(a.course_id == cid)
+            .group_by(a.learner, a.checkpoint_id, k.module, k.answer_no, k.correct),
         )
-        .join(key, sa.and_(k.checkpoint_id == a.checkpoint_id, k.answer == a.answer))
-        .where(a.course_id == cid)
-        .cte("ranked")
     )
-    right = sa.case((ranked.c.correct, 1), else_=0)
-    first_right = sa.case((sa.and_(ranked.c.n == 1, ranked.c.correct), 1), else_=0)
-    per_item = (
-        sa.select(
-            ranked.c.learner,
-            ranked.c.checkpoint_id,
-            ranked.c.module,
-            sa.func.max(right).label("right"),
-            sa.func.max(first_right).label("first_right"),
+    # Per learner and checkpoint: right at all, and right with the answer given first.
+    first = sa.func.row_number().over(
+        partition_by=(g.learner, g.checkpoint_id), order_by=(g.first_at, g.first_id)
+    )
+    ranked = sa.select(
+        g.learner,
+        g.checkpoint_id,
+        g.module,
+        sa.case((g.correct, 1), else_=0).label("ok"),
+        first.label("n"),
+    ).subquery()
+    i = items.c
+    c.execute(
+        items.insert().from_select(
+            [i.learner, i.checkpoint_id, i.module, i.right_ever, i.right_first],
+            sa.select(
+                ranked.c.learner,
+                ranked.c.checkpoint_id,
+                ranked.c.module,
+                sa.func.max(ranked.c.ok),
+                sa.func.max(sa.case((ranked.c.n == 1, ranked.c.ok), else_=0)),
+            ).group_by(ranked.c.learner, ranked.c.checkpoint_id, ranked.c.module),
         )
-        .group_by(ranked.c.learner, ranked.c.checkpoint_id, ranked.c.module)
-        .cte("per_item")
     )
     answered = _frame(
         c,
         sa.select(
-            per_item.c.learner,
-            per_item.c.module,
-            sa.func.count().label("answered"),
-            sa.func.sum(per_item.c.right).label("correct"),
-            sa.func.sum(per_item.c.first_right).label("first_correct"),
-        ).group_by(per_item.c.learner, per_item.c.module),
+            i.learner,
+            i.module,
+            sa.func.count(),
+            sa.func.sum(i.right_ever),
+            sa.func.sum(i.right_first),
+        ).group_by(i.learner, i.module),
         ["learner", "module", "answered", "correct", "first_correct"],
     )
     checkpoints = _frame(
         c,
-        sa.select(
-            per_item.c.checkpoint_id,
-            sa.func.count().label("learners"),
-            sa.func.sum(per_item.c.first_right).label("first_correct"),
-        ).group_by(per_item.c.checkpoint_id),
+        sa.select(i.checkpoint_id, sa.func.count(), sa.func.sum(i.right_first)).group_by(
+            i.checkpoint_id
+        ),
         ["checkpoint", "learners", "first_correct"],
     )
+    # A wrong answer counts once per learner: ck_given holds each learner's answer once.
     wrong_rows = c.execute(
-        sa.select(
-            a.checkpoint_id,
-            a.answer,
-            sa.func.count(sa.distinct(a.learner)),
-            sa.func.min(a.at),
-        )
-        .join(key, sa.and_(k.checkpoint_id == a.checkpoint_id, k.answer == a.answer))
-        .where(a.course_id == cid, sa.not_(k.correct))
-        .group_by(a.checkpoint_id, a.answer)
+        sa.select(g.checkpoint_id, g.answer_no, sa.func.count(), sa.func.min(g.first_at))
+        .where(sa.not_(g.correct))
+        .group_by(g.checkpoint_id, g.answer_no)
     ).all()
     wrong = pd.DataFrame(
-        [(cp, store.decode(answer, cp), n, at) for cp, answer, n, at in wrong_rows],
+        [(cp, answers[number], n, at) for cp, number, n, at in wrong_rows],
         columns=["checkpoint", "answer", "learners", "first_at"],
     )
     read = _frame(
@@ -272,7 +326,7 @@ def _count(
         sa.select(learners.c.id, learners.c.name, learners.c.branch),
         ["learner", "name", "branch"],
     )
-    retired = _retired(c, course, key, prompts)
+    retired = _retired(c, course)
     completion = _completion(active, modules, answered, read, wrote)
     return CohortCounts(people, active, completion, checkpoints, wrong, lengths, excerpts, retired)
 
@@ -331,7 +385,7 @@ def _completion(
     return ordered
 
 
-def _retired(c: sa.Connection, course: Course, key: sa.Table, prompts: sa.Table) -> pd.DataFrame:
+def _retired(c: sa.Connection, course: Course) -> pd.DataFrame:
     """Work on modules, checkpoints and reflections the course no longer has."""
     import pandas as pd
 
@@ -339,18 +393,16 @@ def _retired(c: sa.Connection, course: Course, key: sa.Table, prompts: sa.Table)
     modules = [m.id for m in course.modules]
     checkpoints = [q.id for _, q in course.all_checkpoints()]
     prompt_ids = [r.id for m in course.modules for r in m.reflections]
-    touched = sa.union(
-        sa.select(attempts.c.learner, attempts.c.module).where(attempts.c.course_id == cid),
-        sa.select(reads.c.learner, reads.c.module).where(reads.c.course_id == cid),
-        sa.select(reflections.c.learner, reflections.c.module).where(
-            reflections.c.course_id == cid
-        ),
-    ).subquery()
-    rows: list[tuple[str, str, str, str]] = [
-        (learner, module, "module", module)
-        for learner, module in c.execute(
-            sa.select(touched.c.learner, touched.c.module).where(touched.c.module.not_in(modules))
+    gone = sa.union(
+        *(
+            sa.select(table.c.learner, table.c.module).where(
+                table.c.course_id == cid, table.c.module.not_in(modules)
+            )
+            for table in (attempts, reads, reflections)
         )
+    )
+    rows: list[tuple[str, str, str, str]] = [
+        (learner, module, "module", module) for learner, module in c.execute(gone)
     ]
     rows += [
         (learner, module, "checkpoint", item)

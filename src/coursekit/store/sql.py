@@ -504,6 +504,10 @@ class SQLStore:
                 _insert_many(c, reads, [_row(r) for d in chunk for r in d.reads])
                 _insert_many(c, attempts, [_attempt_row(a) for d in chunk for a in d.attempts])
                 _insert_many(c, reflections, [_row(r) for d in chunk for r in d.reflections])
+            # Planner statistics for the tables just filled: without them a database does
+            # not know that attempts outnumber learners a hundredfold, and the report's
+            # joins take twice as long (benchmarks/bench_cohort.py).
+            c.exec_driver_sql("ANALYZE")
 
     def connection(self) -> contextlib.AbstractContextManager[sa.Connection]:
         """A read transaction for queries of the caller's own (the cohort report's)."""

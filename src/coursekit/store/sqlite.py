@@ -14,6 +14,7 @@ refused with both schema versions named.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sqlite3
@@ -83,6 +84,10 @@ class SQLiteStore(SQLStore):
             raise
 
     def close(self) -> None:
+        # SQLite's advice for every connection that closes: gather the planner statistics
+        # its queries showed were missing (usually nothing, at once).
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
         super().close()
         with self._lock:
             try:
