@@ -252,3 +252,31 @@ def test_the_trainer_dashboard_reads_the_cohort_from_the_store(
     db.add_attempt("wh-0203", course.id, course.modules[0].id, "x", "y", False)
     db.close()
     assert dashboard.refresh().learners == 6
+
+
+def test_a_module_page_saves_every_answer_shape_into_the_store_coursekit_store_names(
+    postgres_url: str, course: Course, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hub's kernels point COURSEKIT_STORE at the organisation's database; the widgets
+    save there, and read back what they saved, in every answer shape."""
+    from coursekit.widgets._common import default_store
+    from test_widgets_checkpoint import CASES, LEARNER, make
+
+    monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COURSEKIT_STORE", postgres_url)
+    store = default_store()
+    try:
+        for qid, (right_answer, stored, wrong_answer, wrong_stored, _) in CASES.items():
+            cp = make(course, store, qid)
+            wrong_answer(cp)
+            cp.submit.click()
+            right_answer(cp)
+            cp.submit.click()
+            rows = store.attempts(LEARNER, "demo", "a1", qid)
+            assert [(r.answer, r.correct) for r in rows] == [(wrong_stored, False), (stored, True)]
+            # a new page (a new kernel) shows the last answer from the store
+            again = make(course, store, qid)
+            assert "✔ 回答正确。" in BeautifulSoup(again.feedback.value, "html.parser").get_text()
+    finally:
+        store.close()
+    assert not (tmp_path / "home").exists()  # nothing went to the embedded default
