@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from alembic.script import ScriptDirectory
 from coursekit.errors import StoreError
 from coursekit.store import SQLiteStore, SQLStore, migrations, open_store
 from coursekit.store.rows import Attempt, Read, SavedReflection
+from test_store_faults import open_at_once
 
 # --- the store as coursekit 31dc1e9 wrote it ---------------------------------------------------
 
@@ -162,25 +162,7 @@ def test_six_kernels_opening_a_first_coursekit_store_at_once_upgrade_it_once(
 ) -> None:
     path = tmp_path / "learner.sqlite3"
     legacy_store(path)
-    errors: list[BaseException] = []
-    opened: list[SQLiteStore] = []
-    start = threading.Barrier(6)
-
-    def open_it() -> None:
-        start.wait()
-        try:
-            opened.append(SQLiteStore(path))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_it) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for store in opened:
-        store.close()
-    assert errors == []
+    assert open_at_once(path, 6) == []
     db = SQLiteStore(path)
     assert db.attempts("张三") + db.attempts("李四") == ATTEMPTS
     db.close()

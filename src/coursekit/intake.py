@@ -47,6 +47,7 @@ __all__ = [
     "open_regular",
     "read_regular",
     "record_sources",
+    "shown",
     "without_bom",
     "zip_refusal",
 ]
@@ -175,7 +176,7 @@ class _Budget:
             )
 
 
-def _shown(name: str) -> str:
+def shown(name: str) -> str:
     """The name with undecodable bytes and control or direction characters escaped, so a
     file name cannot forge a line of output or reorder what the trainer reads."""
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -200,7 +201,7 @@ def open_regular(path: Path) -> tuple[int, int]:
 
 
 def _record_file(path: Path, budget: _Budget) -> Iterator[Source]:
-    name = _shown(str(path))
+    name = shown(str(path))
     yield from budget.stop(name)
     if budget.over:
         return
@@ -215,7 +216,7 @@ def _record_file(path: Path, budget: _Budget) -> Iterator[Source]:
 
 def _folder(folder: Path, depth: int, budget: _Budget) -> Iterator[Source]:
     limits = budget.limits
-    name = _shown(str(folder))
+    name = shown(str(folder))
     try:
         st = os.stat(folder)
         if (st.st_dev, st.st_ino) in budget.folders:
@@ -253,13 +254,13 @@ def _folder(folder: Path, depth: int, budget: _Budget) -> Iterator[Source]:
         if is_dir and is_link:
             # A link could lead anywhere, back up into a loop or over the whole disk.
             yield (
-                _shown(entry.path),
+                shown(entry.path),
                 None,
                 "a link to a folder; not followed (name that folder itself to read it)",
             )
         elif is_dir and depth >= limits.folder_depth:
             yield (
-                _shown(entry.path),
+                shown(entry.path),
                 None,
                 f"a folder more than {limits.folder_depth} levels deep; not read",
             )
@@ -310,7 +311,7 @@ def _overlap(fd: int, archive: zipfile.ZipFile) -> str | None:
         except (OSError, OverflowError, ValueError):
             head = b""
         if len(head) < _LOCAL.size or head[:4] != b"PK\x03\x04":
-            return f"damaged: entry {_shown(info.filename)!r} is not where the zip's list says"
+            return f"damaged: entry {shown(info.filename)!r} is not where the zip's list says"
         name_size, extra_size = _LOCAL.unpack(head)[-2:]
         end = info.header_offset + _LOCAL.size + name_size + extra_size + info.compress_size
         spans.append((info.header_offset, end, info.filename))
@@ -318,16 +319,16 @@ def _overlap(fd: int, archive: zipfile.ZipFile) -> str | None:
     for (_, end, first), (start, _, second) in itertools.pairwise(spans):
         if start < end:
             return (
-                f"entries {_shown(first)!r} and {_shown(second)!r} overlap: a zip bomb "
+                f"entries {shown(first)!r} and {shown(second)!r} overlap: a zip bomb "
                 f"(one piece of data unpacked again for each entry); not read"
             )
     if spans and spans[-1][1] > archive.start_dir:
-        return f"entry {_shown(spans[-1][2])!r} runs into the zip's list of contents; not read"
+        return f"entry {shown(spans[-1][2])!r} runs into the zip's list of contents; not read"
     return None
 
 
 def _zip(path: Path, budget: _Budget) -> Iterator[Source]:
-    name = _shown(str(path))
+    name = shown(str(path))
     yield from budget.stop(name)
     if budget.over:
         return
@@ -411,7 +412,7 @@ def _zip_members(
     unpacked = 0
     records = [m for m in members if not m.is_dir() and m.filename.lower().endswith(".json")]
     for done, info in enumerate(records):
-        member = f"{name}!{_shown(info.filename)}"
+        member = f"{name}!{shown(info.filename)}"
         yield from budget.stop(member)
         if budget.over:
             return

@@ -83,7 +83,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
     cannot be read, a missing column, and each bad line. Ids and names come back
     trimmed and NFC-normalised; a branch left empty is ``None``.
     """
-    shown = _escaped(str(path))
+    shown = intake.shown(str(path))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         rows = _csv_rows(path, shown)
@@ -141,7 +141,7 @@ def _columns(line: int, cells: Sequence[object], shown: str) -> dict[str, _Colum
         key = re.sub(r"[\s\-_]+", "_", unicodedata.normalize("NFC", header).casefold())
         for role, names in COLUMNS.items():
             if key in names:
-                found.setdefault(role, []).append(_Column(index, _escaped(header)))
+                found.setdefault(role, []).append(_Column(index, intake.shown(header)))
     wrong = []
     for role in _REQUIRED:
         if role not in found:
@@ -151,7 +151,7 @@ def _columns(line: int, cells: Sequence[object], shown: str) -> dict[str, _Colum
             both = " and ".join(f"'{c.header}' (column {c.index + 1})" for c in columns)
             wrong.append(f"two {role} columns: {both}; keep one")
     if wrong:
-        present = ", ".join(f"'{_escaped(h)}'" for h in headers if h) or "none"
+        present = ", ".join(f"'{intake.shown(h)}'" for h in headers if h) or "none"
         raise CourseInvalid(
             [Problem(shown, f"{'; '.join(wrong)}. The columns found: {present}", line)]
         )
@@ -190,9 +190,9 @@ def _member(
     elif len(learner) > MAX_FIELD:
         wrong("learner id", _too_long(learner))
     elif any(c.isspace() for c in learner):
-        wrong("learner id", f"learner id '{_escaped(learner)}' has a space inside")
+        wrong("learner id", f"learner id '{intake.shown(learner)}' has a space inside")
     elif not learner.isprintable():
-        wrong("learner id", f"learner id '{_escaped(learner)}' holds a control character")
+        wrong("learner id", f"learner id '{intake.shown(learner)}' holds a control character")
     elif _ROUNDED.fullmatch(learner):
         wrong("learner id", f"{learner} is a number Excel has rounded; {_AS_TEXT}")
     elif learner in seen:
@@ -217,11 +217,11 @@ def _check_text(role: str, value: str, wrong: Callable[[str, str], None]) -> Non
     if len(value) > MAX_FIELD:
         wrong(role, _too_long(value))
     elif any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _DIRECTION for c in value):
-        wrong(role, f"{role} '{_escaped(value)}' holds a control character")
+        wrong(role, f"{role} '{intake.shown(value)}' holds a control character")
 
 
 def _too_long(value: str) -> str:
-    return f"{len(value):,} characters (at most {MAX_FIELD}): '{_escaped(value[:40])}'…"
+    return f"{len(value):,} characters (at most {MAX_FIELD}): '{intake.shown(value[:40])}'…"
 
 
 def _blank(cells: Sequence[object]) -> bool:
@@ -239,16 +239,6 @@ def _text(value: object) -> str:
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return str(value)
-
-
-def _escaped(value: str) -> str:
-    """``value`` with control and direction characters shown as escapes, for a message."""
-    if value.isprintable():
-        return value
-    return "".join(
-        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
-        for c in value
-    )
 
 
 # --- files into lines ------------------------------------------------------------------------
@@ -353,4 +343,4 @@ def _sheet_rows(file: io.BufferedReader, workbook: Any, shown: str) -> Rows:  # 
 
 
 def _why(exc: Exception) -> str:
-    return _escaped(f"{type(exc).__name__}: {exc}")[:300]
+    return intake.shown(f"{type(exc).__name__}: {exc}")[:300]
