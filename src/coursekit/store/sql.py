@@ -219,8 +219,14 @@ class SQLStore:
                 e for e in entries if e.learner in known and known[e.learner] != (e.name, e.branch)
             ]
             if new:
+                # a kernel may add one of them meanwhile (PostgreSQL reads committed rows
+                # only): the roster's name and branch win, and nothing fails
+                stmt = self._insert(learners)
                 c.execute(
-                    learners.insert(),
+                    stmt.on_conflict_do_update(
+                        index_elements=[learners.c.id],
+                        set_={"name": stmt.excluded.name, "branch": stmt.excluded.branch},
+                    ),
                     [{"id": e.learner, "name": e.name, "branch": e.branch} for e in new],
                 )
                 added = len(new)
