@@ -21,14 +21,15 @@ import contextlib
 import datetime as dt
 import gc
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coursekit.answers import Answer
 from coursekit.cells import frame_rows
 from coursekit.errors import MissingExtra, RecordInvalid
+from coursekit.grading import grade
 from coursekit.html import given_answer_text, report_page
 from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
 from coursekit.messages import msg
@@ -36,6 +37,7 @@ from coursekit.model import Checkpoint, Course, Matching
 from coursekit.records import (
     LearnerRecord,
     parse_record,
+    retired_items,
 )
 
 if TYPE_CHECKING:
@@ -146,7 +148,9 @@ class Report:
     """The cohort as DataFrames, one per question a trainer asks.
 
     Every count is graded again from the course's answer key; the ``correct``
-    flags a record or a store carries are never read.
+    flags a record or a store carries are never read. Made from the
+    :class:`~coursekit.store.cohort.CohortCounts` of a store or of record files,
+    by one function.
     """
 
     # learner × module: name, branch, read, answered, correct, first_correct, reflections
@@ -164,27 +168,11 @@ class Report:
 
 
 def build_report(course: Course, cohort: Cohort) -> Report:
-    """The cohort's DataFrames (see :class:`Report`), from the records a trainer was sent.
-
-    The records are loaded into a store in memory and counted by the same
-    queries as an organisation's store (:mod:`coursekit.store.cohort`), so a
-    learner's numbers do not depend on how the trainer got them.
-    """
+    """The cohort's DataFrames (see :class:`Report`), from the records a trainer was sent."""
     import pandas as pd
 
-    from coursekit.store import Learner, SQLiteStore
-    from coursekit.store.cohort import cohort_counts
-
     with _no_cyclic_gc():
-        store = SQLiteStore(memory=True)
-        try:
-            store.load(
-                (record.to_dump() for _, record in cohort.records),
-                [Learner(r.learner, r.name or r.learner, r.branch) for _, r in cohort.records],
-            )
-            counts = cohort_counts(store, course, [r.learner for _, r in cohort.records])
-        finally:
-            store.close()
+        counts = _record_counts(course, cohort)
         records = pd.DataFrame(
             [
                 (
@@ -199,6 +187,149 @@ def build_report(course: Course, cohort: Cohort) -> Report:
             columns=["learner", "file", "version", "current_version", "work"],
         )
         return _report(course, counts, records, cohort.skipped)
+
+
+def _token(answer: Answer) -> Hashable:
+    """An answer as a dictionary key: equal answers, equal keys (as the store's canonical JSON)."""
+    if isinstance(answer, list):
+        return ("list", *answer)
+    if isinstance(answer, dict):
+        return ("dict", *sorted(answer.items(), key=lambda kv: kv[0]))
+    return (type(answer).__name__, answer)
+
+
+class _Verdicts:
+    """:func:`~coursekit.grading.grade`, remembered: a cohort gives the same answers often."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, Hashable], bool] = {}
+
+    def __call__(self, question: Checkpoint, answer: Answer, token: Hashable) -> bool:
+        key = (question.id, token)
+        if key not in self.known:
+            self.known[key] = grade(question, answer)
+        return self.known[key]
+
+
+def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
+    """What the records hold, counted as :func:`coursekit.store.cohort.cohort_counts` counts
+    a store: graded from the key, each checkpoint in its module now, each learner once.
+
+    The records are in memory already, so they are counted here in one pass
+    rather than loaded into a database first.
+    """
+    import pandas as pd
+
+    from coursekit.store.cohort import BLANK, CohortCounts
+
+    questions = {q.id: (module_id, q) for module_id, q in course.all_checkpoints()}
+    prompts = {r.id: m.id for m in course.modules for r in m.reflections}
+    modules = [m.id for m in course.modules]
+    verdict = _Verdicts()
+    completion: list[tuple[Any, ...]] = []
+    per_checkpoint: dict[str, list[int]] = {q: [0, 0] for q in questions}  # learners, first
+    wrong: dict[tuple[str, Hashable], list[Any]] = {}  # (checkpoint, answer) -> [answer, n, at]
+    lengths: list[tuple[str, int]] = []
+    excerpts: dict[str, list[tuple[str, str]]] = {r: [] for r in prompts}
+    retired: list[tuple[str, str, str, str]] = []
+    for _, record in cohort.records:
+        learner = record.learner
+        read = {m.module for m in record.modules if m.read_at is not None}
+        # each distinct answer once, with the time it was first given, in the order given
+        given: dict[tuple[str, Hashable], tuple[str, Answer, bool]] = {}
+        for m in record.modules:
+            for a in m.attempts:
+                if a.checkpoint not in questions:
+                    continue
+                token = _token(a.answer)
+                held = given.get((a.checkpoint, token))
+                if held is None or a.at < held[0]:
+                    right = verdict(questions[a.checkpoint][1], a.answer, token)
+                    given[(a.checkpoint, token)] = (a.at, a.answer, right)
+        first: dict[str, tuple[str, bool]] = {}
+        ever: dict[str, bool] = {}
+        for (checkpoint, token), (at, answer, right) in given.items():
+            if checkpoint not in first or at < first[checkpoint][0]:
+                first[checkpoint] = (at, right)
+            ever[checkpoint] = ever.get(checkpoint, False) or right
+            if not right:
+                held_wrong = wrong.setdefault((checkpoint, token), [answer, 0, at])
+                held_wrong[1] += 1
+                held_wrong[2] = min(held_wrong[2], at)
+        answered = dict.fromkeys(modules, 0)
+        correct = dict.fromkeys(modules, 0)
+        first_right = dict.fromkeys(modules, 0)
+        for checkpoint, (_, right) in first.items():
+            module_id = questions[checkpoint][0]
+            answered[module_id] += 1
+            correct[module_id] += ever[checkpoint]
+            first_right[module_id] += right
+            per_checkpoint[checkpoint][0] += 1
+            per_checkpoint[checkpoint][1] += right
+        wrote = dict.fromkeys(modules, 0)
+        for m in record.modules:
+            for r in m.reflections:
+                if r.reflection in prompts and r.text.strip(BLANK):
+                    wrote[prompts[r.reflection]] += 1
+                    lengths.append((r.reflection, len(r.text)))
+                    excerpts[r.reflection].append((learner, r.text))
+        completion += [
+            (
+                learner,
+                module_id,
+                module_id in read,
+                answered[module_id],
+                correct[module_id],
+                first_right[module_id],
+                wrote[module_id],
+            )
+            for module_id in modules
+        ]
+        retired += [(learner, r.module, r.kind, r.item) for r in retired_items(record, course)]
+    learners = [record.learner for _, record in cohort.records]
+    people = pd.DataFrame(
+        [(r.learner, r.name or r.learner, r.branch) for _, r in cohort.records],
+        columns=["learner", "name", "branch"],
+    )
+    return CohortCounts(
+        people=people,
+        active=pd.DataFrame(
+            {
+                "learner": pd.Series(learners, dtype=object),
+                "work": [work_done(r) for _, r in cohort.records],
+            }
+        ),
+        completion=pd.DataFrame(
+            completion,
+            columns=[
+                "learner",
+                "module",
+                "read",
+                "answered",
+                "correct",
+                "first_correct",
+                "reflections",
+            ],
+        ),
+        checkpoints=pd.DataFrame(
+            [(q, n, right) for q, (n, right) in per_checkpoint.items() if n],
+            columns=["checkpoint", "learners", "first_correct"],
+        ),
+        wrong=pd.DataFrame(
+            [(cp, answer, n, at) for (cp, _), (answer, n, at) in wrong.items()],
+            columns=["checkpoint", "answer", "learners", "first_at"],
+        ),
+        reflections=pd.DataFrame(lengths, columns=["reflection", "chars"]),
+        excerpts=pd.DataFrame(
+            [
+                (reflection, learner, text)
+                for reflection, texts in excerpts.items()
+                for learner, text in sorted(texts, key=lambda lt: lt[0])[:5]
+            ],
+            columns=["reflection", "learner", "text"],
+        ),
+        retired=pd.DataFrame(retired, columns=["learner", "module", "kind", "item"]),
+    )
 
 
 def report_from_store(course: Course, store: SQLStore) -> Report:

@@ -13,9 +13,10 @@ it. A checkpoint counts in the module the course puts it in now; work on
 modules, checkpoints and reflections the course no longer has is listed, not
 counted.
 
-The same queries serve the report over record files: the records are loaded
-into a store in memory first (:func:`coursekit.report.build_report`), so a
-learner's numbers are the same whichever way the trainer got them.
+Record files, already in memory, are counted in Python into the same
+:class:`CohortCounts` (:func:`coursekit.report.build_report`); one function
+makes the report's tables from either, and a test checks that a cohort's store
+and its exported records give every learner the same numbers.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from coursekit.store.sql import SQLStore
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CohortCounts", "cohort_counts"]
+__all__ = ["BLANK", "CohortCounts", "cohort_counts"]
 
-# What Python's str.strip() removes from a reflection that says nothing, CJK space included.
-_BLANK = " \t\n\r\f\v\u3000\u00a0"
+#: What a reflection that says nothing is made of (CJK space included): SQL's trim and
+#: Python's ``str.strip(BLANK)`` agree on it.
+BLANK = " \t\n\r\f\v\u3000\u00a0"
 
 
 @dataclass
@@ -56,7 +58,7 @@ class CohortCounts:
 
 def _nonblank(column: sa.ColumnElement[str], backend: str) -> sa.ColumnElement[bool]:
     strip = sa.func.btrim if backend == "postgresql" else sa.func.trim
-    return strip(column, sa.literal(_BLANK)) != ""
+    return strip(column, sa.literal(BLANK)) != ""
 
 
 def _key_table(backend: str) -> sa.Table:
@@ -119,11 +121,10 @@ def _prompt_table() -> sa.Table:
     )
 
 
-def cohort_counts(store: SQLStore, course: Course, cohort: list[str] | None = None) -> CohortCounts:
+def cohort_counts(store: SQLStore, course: Course) -> CohortCounts:
     """Count the cohort's work in ``course`` from ``store`` (see the module's docstring).
 
-    The cohort is everyone with work in the course, or the learners ``cohort``
-    names (the records a trainer was sent, an empty one included).
+    The cohort is everyone with work in the course.
     """
     with store.connection() as c:
         key, prompts = _key_table(store.backend), _prompt_table()
@@ -140,7 +141,7 @@ def cohort_counts(store: SQLStore, course: Course, cohort: list[str] | None = No
             ]
             if listed:
                 c.execute(prompts.insert(), listed)
-            return _count(c, store, course, temporary, answers, cohort)
+            return _count(c, store, course, temporary, answers)
         finally:
             for table in temporary:
                 table.drop(c, checkfirst=True)
@@ -196,7 +197,6 @@ def _count(
     course: Course,
     temporary: tuple[sa.Table, sa.Table, sa.Table, sa.Table],
     answers: dict[int, Answer],
-    cohort: list[str] | None,
 ) -> CohortCounts:
     import pandas as pd
 
@@ -317,10 +317,6 @@ def _count(
         ["reflection", "learner", "text"],
     )
     active = _active(c, store.backend, cid)
-    if cohort is not None:
-        listed = pd.DataFrame({"learner": pd.Series(sorted(cohort), dtype=object)})
-        active = listed.merge(active, on="learner", how="left").fillna({"work": 0})
-        active["work"] = active["work"].astype(int)
     people = _frame(
         c,
         sa.select(learners.c.id, learners.c.name, learners.c.branch),
