@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from coursekit.errors import StoreError
 from coursekit.store import (
+    Learner,
     LearnerDump,
     RestoreCounts,
     RosterCounts,
@@ -392,3 +393,14 @@ def test_a_restored_learner_is_the_one_a_new_kernel_remembers(db: SQLStore) -> N
     db.restore(LearnerDump("李四", name="改了名", branch="别的支部"))  # the roster's word stands
     member = db.learner("李四")
     assert member is not None and (member.name, member.branch) == ("李四", "第二支部")
+
+
+def test_a_bulk_load_keeps_every_row_and_learner(db: SQLStore) -> None:
+    source = open_store(":memory:")
+    fill(source)
+    dumps = [source.dump("张三"), source.dump("李四")]
+    source.close()
+    db.load(dumps, [Learner("张三", "张三", "第一支部"), Learner("李四", "李四", None)])
+    assert [db.dump("张三"), db.dump("李四")] == dumps
+    member = db.learner("张三")
+    assert member is not None and member.branch == "第一支部"

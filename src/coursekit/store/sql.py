@@ -496,8 +496,9 @@ class SQLStore:
     def load(self, dumps: Iterable[LearnerDump], people: Iterable[Learner] = ()) -> None:
         """Bulk-load learners and their work into a store that holds none of it yet.
 
-        For a store built to be read (the report over record files, a benchmark);
-        unlike :meth:`restore` it does not look for rows already there.
+        For filling a new store in one go (an organisation moving its members'
+        work in, ``benchmarks/bench_cohort.py``): unlike :meth:`restore` it does
+        not look for rows already there, so it takes a cohort in seconds.
         """
         with self._write() as c:
             batch = [
