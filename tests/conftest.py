@@ -1,11 +1,13 @@
-"""Fixtures shared by the test modules: the small factory course and learner stores."""
+"""Fixtures shared by the test modules: the small factory course, learner stores, a hub."""
 
 from coursefactory import course, hostile_course, store, store_path, store_url
+from hub import hub
 from postgres import postgres_server, postgres_url
 
 __all__ = [
     "course",
     "hostile_course",
+    "hub",
     "postgres_server",
     "postgres_url",
     "store",
