@@ -21,6 +21,7 @@ and its exported records give every learner the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,14 @@ class CohortCounts:
     reflections: pd.DataFrame  # reflection, chars (one row per response)
     excerpts: pd.DataFrame  # reflection, learner, text: the first five per prompt, by learner
     retired: pd.DataFrame  # learner, module, kind, item
+
+
+def _within(column: sa.ColumnElement[str], branches: Collection[str] | None) -> list[Any]:
+    """No condition for the whole cohort; else: the learner is a member of one of ``branches``."""
+    if branches is None:
+        return []
+    members = sa.select(learners.c.id).where(learners.c.branch.in_(sorted(branches)))
+    return [column.in_(members.scalar_subquery())]
 
 
 def _nonblank(column: sa.ColumnElement[str], backend: str) -> sa.ColumnElement[bool]:
@@ -121,10 +130,14 @@ def _prompt_table() -> sa.Table:
     )
 
 
-def cohort_counts(store: SQLStore, course: Course) -> CohortCounts:
+def cohort_counts(
+    store: SQLStore, course: Course, branches: Collection[str] | None = None
+) -> CohortCounts:
     """Count the cohort's work in ``course`` from ``store`` (see the module's docstring).
 
-    The cohort is everyone with work in the course.
+    The cohort is everyone with work in the course; with ``branches``, only the
+    members the roster puts in those branches (what a branch secretary may
+    see), and every count, per checkpoint and per answer too, is of them alone.
     """
     with store.connection() as c:
         key, prompts = _key_table(store.backend), _prompt_table()
@@ -141,7 +154,7 @@ def cohort_counts(store: SQLStore, course: Course) -> CohortCounts:
             ]
             if listed:
                 c.execute(prompts.insert(), listed)
-            return _count(c, store, course, temporary, answers)
+            return _count(c, store, course, temporary, answers, branches)
         finally:
             for table in temporary:
                 table.drop(c, checkfirst=True)
@@ -197,6 +210,7 @@ def _count(
     course: Course,
     temporary: tuple[sa.Table, sa.Table, sa.Table, sa.Table],
     answers: dict[int, Answer],
+    branches: Collection[str] | None,
 ) -> CohortCounts:
     import pandas as pd
 
@@ -218,7 +232,7 @@ def _count(
                 sa.func.min(a.id),
             )
             .join(key, sa.and_(k.checkpoint_id == a.checkpoint_id, k.answer == a.answer))
-            .where(a.course_id == cid)
+            .where(a.course_id == cid, *_within(a.learner, branches))
             .group_by(a.learner, a.checkpoint_id, k.module, k.answer_no, k.correct),
         )
     )
@@ -277,12 +291,16 @@ def _count(
     read = _frame(
         c,
         sa.select(reads.c.learner, reads.c.module).where(
-            reads.c.course_id == cid, reads.c.module.in_(modules)
+            reads.c.course_id == cid,
+            reads.c.module.in_(modules),
+            *_within(reads.c.learner, branches),
         ),
         ["learner", "module"],
     )
     r, p = reflections.c, prompts.c
-    written = sa.and_(r.course_id == cid, _nonblank(r.text, store.backend))
+    written = sa.and_(
+        r.course_id == cid, _nonblank(r.text, store.backend), *_within(r.learner, branches)
+    )
     wrote = _frame(
         c,
         sa.select(r.learner, p.module, sa.func.count())
@@ -316,18 +334,22 @@ def _count(
         .order_by(numbered.c.reflection_id, numbered.c.n),
         ["reflection", "learner", "text"],
     )
-    active = _active(c, store.backend, cid)
+    active = _active(c, store.backend, cid, branches)
     people = _frame(
         c,
-        sa.select(learners.c.id, learners.c.name, learners.c.branch),
+        sa.select(learners.c.id, learners.c.name, learners.c.branch).where(
+            *_within(learners.c.id, branches)
+        ),
         ["learner", "name", "branch"],
     )
-    retired = _retired(c, course)
+    retired = _retired(c, course, branches)
     completion = _completion(active, modules, answered, read, wrote)
     return CohortCounts(people, active, completion, checkpoints, wrong, lengths, excerpts, retired)
 
 
-def _active(c: sa.Connection, backend: str, cid: str) -> pd.DataFrame:
+def _active(
+    c: sa.Connection, backend: str, cid: str, branches: Collection[str] | None
+) -> pd.DataFrame:
     """Who has anything in the course, and their work: attempts, reads and written reflections.
 
     Retired items count too: this is the work a record holds, whatever the course is now.
@@ -337,13 +359,13 @@ def _active(c: sa.Connection, backend: str, cid: str) -> pd.DataFrame:
     written = sa.case((_nonblank(reflections.c.text, backend), 1), else_=0)
     union = sa.union_all(
         sa.select(attempts.c.learner, sa.func.count().label("n"))
-        .where(attempts.c.course_id == cid)
+        .where(attempts.c.course_id == cid, *_within(attempts.c.learner, branches))
         .group_by(attempts.c.learner),
         sa.select(reads.c.learner, sa.func.count().label("n"))
-        .where(reads.c.course_id == cid)
+        .where(reads.c.course_id == cid, *_within(reads.c.learner, branches))
         .group_by(reads.c.learner),
         sa.select(reflections.c.learner, sa.func.sum(written).label("n"))
-        .where(reflections.c.course_id == cid)
+        .where(reflections.c.course_id == cid, *_within(reflections.c.learner, branches))
         .group_by(reflections.c.learner),
     ).subquery()
     frame: pd.DataFrame = pd.DataFrame(
@@ -381,7 +403,7 @@ def _completion(
     return ordered
 
 
-def _retired(c: sa.Connection, course: Course) -> pd.DataFrame:
+def _retired(c: sa.Connection, course: Course, branches: Collection[str] | None) -> pd.DataFrame:
     """Work on modules, checkpoints and reflections the course no longer has."""
     import pandas as pd
 
@@ -392,7 +414,9 @@ def _retired(c: sa.Connection, course: Course) -> pd.DataFrame:
     gone = sa.union(
         *(
             sa.select(table.c.learner, table.c.module).where(
-                table.c.course_id == cid, table.c.module.not_in(modules)
+                table.c.course_id == cid,
+                table.c.module.not_in(modules),
+                *_within(table.c.learner, branches),
             )
             for table in (attempts, reads, reflections)
         )
@@ -409,7 +433,11 @@ def _retired(c: sa.Connection, course: Course) -> pd.DataFrame:
                 attempts.c.checkpoint_id,
                 sa.func.min(attempts.c.id),
             )
-            .where(attempts.c.course_id == cid, attempts.c.checkpoint_id.not_in(checkpoints))
+            .where(
+                attempts.c.course_id == cid,
+                attempts.c.checkpoint_id.not_in(checkpoints),
+                *_within(attempts.c.learner, branches),
+            )
             .group_by(attempts.c.learner, attempts.c.module, attempts.c.checkpoint_id)
             .order_by(sa.func.min(attempts.c.id))
         )
@@ -418,7 +446,11 @@ def _retired(c: sa.Connection, course: Course) -> pd.DataFrame:
         (learner, module, "reflection", item)
         for learner, module, item in c.execute(
             sa.select(reflections.c.learner, reflections.c.module, reflections.c.reflection_id)
-            .where(reflections.c.course_id == cid, reflections.c.reflection_id.not_in(prompt_ids))
+            .where(
+                reflections.c.course_id == cid,
+                reflections.c.reflection_id.not_in(prompt_ids),
+                *_within(reflections.c.learner, branches),
+            )
             .order_by(reflections.c.reflection_id)
         )
     ]

@@ -36,6 +36,7 @@ __all__ = [
     "reads",
     "reflections",
     "stamp_text",
+    "write_keys",
 ]
 
 
@@ -155,4 +156,14 @@ reflections = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("updated_at", Stamp, nullable=False),
     sa.Index("reflections_by_course", "course_id", "reflection_id"),
+)
+
+#: Idempotency keys of attempts posted to the hub service: a retried POST finds its attempt here.
+write_keys = sa.Table(
+    "write_keys",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("learner", sa.Text, nullable=False),
+    sa.Column("attempt_id", sa.BigInteger, nullable=True),
+    sa.Column("at", Stamp, nullable=False),
 )

@@ -38,12 +38,20 @@ from coursekit.store.rows import (
     RosterEntry,
     SavedReflection,
 )
-from coursekit.store.schema import attempts, learners, reads, reflections
+from coursekit.store.schema import attempts, learners, reads, reflections, write_keys
 
-__all__ = ["WRITE", "SQLStore"]
+__all__ = ["WRITE", "KeyTaken", "SQLStore"]
 
 #: Execution option that marks a connection's transaction as a write (SQLite: BEGIN IMMEDIATE).
 WRITE = "coursekit_write"
+
+
+class KeyTaken(ValueError):
+    """An idempotency key that another learner's write already used."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"the write key {key!r} belongs to another learner's write")
 
 
 def _begin_sqlite(conn: sa.Connection) -> None:
@@ -303,6 +311,51 @@ class SQLStore:
         with self._write() as c:
             c.execute(attempts.insert(), [_attempt_row(attempt)])
         return attempt
+
+    def add_attempt_once(
+        self,
+        key: str,
+        learner: str,
+        course_id: str,
+        module: str,
+        checkpoint_id: str,
+        answer: Answer,
+        correct: bool,
+        at: str | None = None,
+    ) -> tuple[Attempt, bool]:
+        """Save an attempt unless one was saved under ``key`` before; the attempt, and if new.
+
+        For writes that a client may send twice (a POST whose reply was lost):
+        the key and the attempt go in in one transaction, and a second write
+        with the key returns the first attempt. A key another learner used
+        raises :class:`KeyTaken`.
+        """
+        stamp = at or now()
+        attempt = Attempt(learner, course_id, module, checkpoint_id, answer, correct, stamp)
+        k = write_keys.c
+        with self._write() as c:
+            # on PostgreSQL a second writer of the key waits here until the first commits
+            claimed = c.execute(
+                self._insert(write_keys)
+                .values(key=key, learner=learner, at=now())
+                .on_conflict_do_nothing(index_elements=[k.key])
+            ).rowcount
+            if claimed:
+                row_id = c.execute(
+                    attempts.insert().returning(attempts.c.id), _attempt_row(attempt)
+                ).scalar_one()
+                c.execute(write_keys.update().where(k.key == key).values(attempt_id=row_id))
+                return attempt, True
+            owner, row_id = c.execute(sa.select(k.learner, k.attempt_id).where(k.key == key)).one()
+            if owner != learner:
+                raise KeyTaken(key)
+            a = attempts.c
+            r = c.execute(
+                sa.select(
+                    a.learner, a.course_id, a.module, a.checkpoint_id, a.answer, a.correct, a.at
+                ).where(a.id == row_id)
+            ).one()
+        return Attempt(r[0], r[1], r[2], r[3], self.decode(r[4], row_id), bool(r[5]), r[6]), False
 
     def attempts(
         self,
