@@ -32,6 +32,7 @@ COMMANDS = {
     "report": "coursekit.cli.report:report_command",
     "strip": "coursekit.cli.strip:strip_command",
     "roster": "coursekit.cli.roster:roster_command",
+    "serve": "coursekit.cli.serve:serve_command",
 }
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
