@@ -38,16 +38,31 @@ B = TypeVar("B", bound=BaseModel)
 class Refused(web.HTTPError):
     """An error answered as JSON with its reason."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: int | None = None) -> None:
         super().__init__(status)
         self.why = reason
+        self.retry_after = retry_after
 
 
 # jupyterhub ships no type information, so mypy sees its mixin as Any
+@web.stream_request_body
 class Endpoint(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
-    """What every API endpoint shares: the hub's identity, limits, JSON in and out."""
+    """What every API endpoint shares: the hub's identity, limits, JSON in and out.
+
+    The body is streamed in and kept only up to the cap; a larger one is read
+    to its end and dropped, then answered with 413 (answering before the body
+    is read makes a proxy in front report a broken connection instead).
+    """
 
     caller: Caller
+    _received: int = 0
+
+    def data_received(self, chunk: bytes) -> None:
+        if not hasattr(self, "_chunks"):
+            self._chunks: list[bytes] = []
+        self._received += len(chunk)
+        if self._received <= self.service.settings.max_body:
+            self._chunks.append(chunk)
 
     def check_xsrf_cookie(self) -> None:
         """Token requests only: there is no cookie to forge."""
@@ -58,12 +73,6 @@ class Endpoint(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
 
     async def prepare(self) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        cap = self.service.settings.max_body
-        declared = self.request.headers.get("Content-Length")
-        if (declared is not None and declared.isdigit() and int(declared) > cap) or len(
-            self.request.body
-        ) > cap:
-            raise Refused(413, f"the request body is over {cap} bytes")
         model = await self.hub_auth.get_user(self, sync=False)
         if not model:
             raise self.refuse("no valid JupyterHub token (Authorization: token …)", "-")
@@ -80,8 +89,7 @@ class Endpoint(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
         self.current_user = model
         wait = self.service.limit.take(self.caller.name)
         if wait:
-            self.set_header("Retry-After", str(max(1, round(wait))))
-            raise Refused(429, f"too many requests: try again in {wait:.1f} s")
+            raise Refused(429, f"too many requests: try again in {wait:.1f} s", max(1, round(wait)))
 
     def refuse(self, reason: str, user: str | None = None) -> Refused:
         """A 403 with ``reason``, logged with the user and the path."""
@@ -93,6 +101,8 @@ class Endpoint(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
         error = kwargs.get("exc_info", (None, None, None))[1]
         reason = getattr(error, "why", None) or self._reason
         self.set_header("Content-Type", "application/json; charset=utf-8")
+        if getattr(error, "retry_after", None):
+            self.set_header("Retry-After", str(error.retry_after))
         self.finish(json.dumps({"status": status_code, "reason": reason}, ensure_ascii=False))
 
     def answer(self, body: Any, status: int = 200) -> None:
@@ -100,8 +110,12 @@ class Endpoint(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
         self.finish(json.dumps(body, ensure_ascii=False))
 
     def body(self, model: type[B]) -> B:
+        cap = self.service.settings.max_body
+        if self._received > cap:
+            raise Refused(413, f"the request body is over {cap} bytes")
+        raw = b"".join(getattr(self, "_chunks", []))
         try:
-            return model.model_validate_json(self.request.body or b"{}")
+            return model.model_validate_json(raw or b"{}")
         except ValidationError as exc:
             problems = [
                 f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()

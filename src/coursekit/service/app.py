@@ -24,6 +24,7 @@ __all__ = ["STORE_ENV", "Service", "ServiceSettings", "make_app", "serve"]
 #: The store's URL; given to the service only, in the hub's ``services`` entry.
 STORE_ENV = "COURSEKIT_SERVICE_STORE"
 log = logging.getLogger("coursekit.service")
+HARD_BODY_LIMIT = 64 * 1024 * 1024
 
 
 class ServiceConfigError(CoursekitError):
@@ -110,8 +111,6 @@ def make_app(service: Service) -> tornado.web.Application:
     return tornado.web.Application(
         [(base + path + "$", endpoint) for path, endpoint in ROUTES],
         coursekit=service,
-        # the per-request cap is checked in the endpoint (413); this bounds what tornado reads
-        max_body_size=service.settings.max_body * 4,
     )
 
 
@@ -135,7 +134,9 @@ async def _run(service: Service) -> None:
     from tornado.httpserver import HTTPServer
 
     app = make_app(service)
-    server = HTTPServer(app, max_body_size=service.settings.max_body * 4, xheaders=True)
+    # the endpoints keep at most max_body of a body and answer 413 past it (api.Endpoint);
+    # tornado drops the connection past this hard bound
+    server = HTTPServer(app, max_body_size=HARD_BODY_LIMIT, xheaders=True)
     server.listen(service.settings.port, service.settings.host)
     log.info(
         "serving %s on %s:%s%sapi/v1/ (store %s)",

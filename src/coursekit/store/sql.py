@@ -335,11 +335,13 @@ class SQLStore:
         k = write_keys.c
         with self._write() as c:
             # on PostgreSQL a second writer of the key waits here until the first commits
+            # RETURNING, not rowcount: psycopg's rowcount is -1 for an upsert that did nothing
             claimed = c.execute(
                 self._insert(write_keys)
                 .values(key=key, learner=learner, at=now())
                 .on_conflict_do_nothing(index_elements=[k.key])
-            ).rowcount
+                .returning(k.key)
+            ).first()
             if claimed:
                 row_id = c.execute(
                     attempts.insert().returning(attempts.c.id), _attempt_row(attempt)
@@ -425,7 +427,8 @@ class SQLStore:
             },
             where=(stmt.excluded.updated_at > reflections.c.updated_at) if only_if_later else None,
         )
-        return int(c.execute(stmt).rowcount)
+        # RETURNING, not rowcount: psycopg's rowcount is -1 for an upsert that changed nothing
+        return len(c.execute(stmt.returning(reflections.c.learner)).all())
 
     def reflection(
         self, learner: str, course_id: str, reflection_id: str
