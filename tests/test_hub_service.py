@@ -31,7 +31,7 @@ import coursekit
 from coursekit.content import load_course
 from coursekit.model import SingleChoice
 from coursekit.store import RosterEntry, open_store
-from hub import BRANCHES, Hub, Response, find_proxy, need_hub
+from hub import BRANCHES, Hub, need_hub
 from postgres import Cluster
 
 FIRST, SECOND = (members[0] for members in BRANCHES.values())  # learner-b1, learner-b2
@@ -393,4 +393,22 @@ def _environ(pid: int) -> dict[str, str]:
     return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
 
 
-_ = (Response, find_proxy)
+def test_serve_without_a_store_url_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from coursekit.cli import main
+
+    monkeypatch.delenv("COURSEKIT_SERVICE_STORE", raising=False)
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2
+    assert "COURSEKIT_SERVICE_STORE is not set" in result.output
+
+
+def test_the_rate_limit_refills() -> None:
+    from coursekit.service.bucket import RateLimit
+
+    limit = RateLimit(rate=2, burst=3)
+    assert [limit.take("a", now=0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limit.take("a", now=0.0) == pytest.approx(0.5)
+    assert limit.take("b", now=0.0) == 0.0
+    assert limit.take("a", now=1.0) == 0.0
