@@ -375,7 +375,22 @@ def test_the_store_url_is_in_the_service_only_not_in_a_learners_server(
         # and the kernel's own token reaches the service, as that learner
         kernel = hub.api("GET", API + "me", token=env["JUPYTERHUB_API_TOKEN"])
         assert kernel.status == 200, kernel.body
-        assert kernel.body["learner"] == FIRST
+        assert (kernel.body["learner"], kernel.body["role"]) == (FIRST, "learner")
+
+
+def test_a_secretarys_kernel_token_keeps_the_secretarys_scope(service: tuple[Hub, str]) -> None:
+    """The server role lists custom:coursekit:branch; the hub grants it only to its holders."""
+    hub, _ = service
+    secretary = SECRETARIES["b2"]
+    hub.spawn(secretary)
+    tokens = [
+        env["JUPYTERHUB_API_TOKEN"]
+        for env in (_environ(pid) for pid in hub.processes())
+        if env.get("JUPYTERHUB_USER") == secretary and "JUPYTERHUB_API_TOKEN" in env
+    ]
+    assert tokens
+    me = hub.api("GET", API + "me", token=tokens[0]).body
+    assert (me["learner"], me["role"], me["branches"]) == (secretary, "secretary", ["b2"])
 
 
 def _command(pid: int) -> str:
