@@ -138,6 +138,18 @@ _ZH: Final[dict[str, str]] = {
     "store.reason.server": "连不上学习记录库所在的数据库服务器",
     "store.reason.auth": "数据库服务器拒绝了登录（用户名或密码不对）",
     "store.reason.denied": "数据库账号没有读写学习记录库的权限",
+    "store.reason.nohub": (
+        "本页不在 JupyterHub 中运行（没有 JUPYTERHUB_API_TOKEN 或 JUPYTERHUB_USER）"
+    ),
+    "store.reason.noservice": "JupyterHub 没有告知学习记录服务的地址",
+    "store.reason.refused": "学习记录服务拒绝了这次保存",
+    "store.reason.learner": (
+        "在 JupyterHub 上只能以自己的账号 {user} 学习，不能以 {name} 的名义保存"
+    ),
+    "store.reason.outbox": "无法在本机暂存尚未发送的学习记录 {path}",
+    "store.kept": (
+        "连不上学习记录服务：{n} 项学习记录已暂存在本机，服务恢复后会自动发送，不会丢失。"
+    ),
     "store.unsaved": "未保存：{reason}。内容仍保留在本页，学习记录库恢复后会自动保存。",
     "store.saved_again": "此前未保存的内容现已保存。",
     "store.waiting": "（另有 {n} 项尚未保存）",
@@ -157,6 +169,7 @@ _ZH: Final[dict[str, str]] = {
     "learner.start": "开始学习",
     "learner.ask": "请先填写姓名，学习记录会按姓名保存。",
     "learner.hello": "学员：{name}。学习记录会自动保存。",
+    "learner.hub": "学员：{name}（JupyterHub 账号 {user}）。学习记录会自动保存。",
     "learner.empty": "姓名不能为空。",
     "learner.needed": "请先在页面上方填写或确认姓名，再作答。",
     "progress.title": "学习进度",
@@ -556,6 +569,19 @@ _EN: Final[dict[str, str]] = {
     "store.reason.other": "the learner store failed",
     "store.reason.folder": "the folder for the learner store cannot be made",
     "store.reason.server": "the database server that holds the learner store cannot be reached",
+    "store.reason.nohub": (
+        "this page is not running under JupyterHub (no JUPYTERHUB_API_TOKEN or JUPYTERHUB_USER)"
+    ),
+    "store.reason.noservice": "JupyterHub did not say where the coursekit service is",
+    "store.reason.refused": "the coursekit service refused to save this",
+    "store.reason.learner": (
+        "on JupyterHub you study as your own account, {user}, and cannot save as {name}"
+    ),
+    "store.reason.outbox": "cannot keep unsent work on this machine in {path}",
+    "store.kept": (
+        "The coursekit service cannot be reached: {n} item(s) of your work are kept on this "
+        "machine and will be sent when it is back; nothing is lost."
+    ),
     "store.reason.auth": "the database server refused the login (wrong user or password)",
     "store.reason.denied": "the database account may not read or write the learner store",
     "store.unsaved": (
@@ -580,6 +606,7 @@ _EN: Final[dict[str, str]] = {
     "learner.start": "Start",
     "learner.ask": "Type your name first; your work is saved under it.",
     "learner.hello": "Learner: {name}. Your work is saved as you go.",
+    "learner.hub": "Learner: {name} (JupyterHub account {user}). Your work is saved as you go.",
     "learner.empty": "The name cannot be empty.",
     "learner.needed": "Type or confirm your name at the top of the page before you answer.",
     "progress.title": "Progress",

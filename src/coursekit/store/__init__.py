@@ -9,6 +9,10 @@ Where it lives
     their learning record. An organisation points every kernel and the
     trainers at one PostgreSQL database:
     ``postgresql+psycopg://user:password@host/dbname`` (``docs/deployment.md``).
+    Under JupyterHub, ``COURSEKIT_STORE=hub`` (or the service's ``http(s)://``
+    URL) makes learners' kernels save through the coursekit service with
+    their own hub token (:class:`~coursekit.store.hub.HubStore`, chosen by
+    :func:`learner_store`), and the kernel holds no database URL.
 
 What it holds
     ``learners`` (id, display name, branch, first and last seen: the roster),
@@ -37,6 +41,7 @@ from pathlib import Path
 
 from coursekit.errors import StoreError
 from coursekit.store.base import LearnerStore
+from coursekit.store.hub import HUB_TARGET, is_hub_target
 from coursekit.store.reopening import ReopeningStore
 from coursekit.store.rows import (
     Attempt,
@@ -66,6 +71,7 @@ __all__ = [
     "SQLiteStore",
     "SavedReflection",
     "default_path",
+    "learner_store",
     "open_store",
     "store_target",
 ]
@@ -99,6 +105,12 @@ def open_store(url_or_path: str | os.PathLike[str] | None = None) -> SQLStore:
     means the same). Any other URL scheme raises :class:`~coursekit.errors.StoreError`.
     """
     target = store_target(url_or_path)
+    if is_hub_target(target):
+        raise StoreError(
+            f"cannot open learner store {target!r} here: it is the coursekit service, which "
+            "learners' kernels reach with their hub token; name the database itself "
+            "(--store postgresql+psycopg://…)"
+        )
     if target in _MEMORY:
         return SQLiteStore(memory=True)
     if target.startswith("sqlite:///"):
@@ -112,6 +124,18 @@ def open_store(url_or_path: str | os.PathLike[str] | None = None) -> SQLStore:
             "supported (use a file path, a sqlite:/// URL or a postgresql+psycopg:// URL)"
         )
     return SQLiteStore(Path(target))
+
+
+def learner_store(url_or_path: str | os.PathLike[str] | None = None) -> LearnerStore:
+    """The store a learner's kernel saves to, opened now: the coursekit service through
+    :class:`~coursekit.store.hub.HubStore` for ``hub`` or an ``http(s)://`` URL,
+    else :func:`open_store`."""
+    target = store_target(url_or_path)
+    if is_hub_target(target):
+        from coursekit.store.hub import HubStore
+
+        return HubStore(None if target == HUB_TARGET else target)
+    return open_store(target)
 
 
 def _hidden(url: str) -> str:

@@ -7,6 +7,7 @@ import threading
 
 from coursekit.answers import Answer
 from coursekit.errors import StoreError
+from coursekit.store.base import LearnerStore
 from coursekit.store.rows import (
     Attempt,
     Learner,
@@ -15,7 +16,6 @@ from coursekit.store.rows import (
     RestoreCounts,
     SavedReflection,
 )
-from coursekit.store.sql import SQLStore
 
 __all__ = ["ReopeningStore"]
 
@@ -33,17 +33,17 @@ class ReopeningStore:
     def __init__(self, target: str | os.PathLike[str]) -> None:
         self.target = os.fspath(target)
         self.error: StoreError | None = None
-        self._store: SQLStore | None = None
+        self._store: LearnerStore | None = None
         self._lock = threading.Lock()
 
-    def opened(self) -> SQLStore:
+    def opened(self) -> LearnerStore:
         """The open store; a :class:`StoreError` if it still cannot be opened."""
         with self._lock:
             if self._store is None:
                 try:
-                    from coursekit.store import open_store
+                    from coursekit.store import learner_store
 
-                    self._store = open_store(self.target)
+                    self._store = learner_store(self.target)
                 except StoreError as exc:
                     self.error = exc
                     raise
@@ -52,6 +52,13 @@ class ReopeningStore:
 
     def __repr__(self) -> str:
         return f"ReopeningStore({self.target})"
+
+    def kept(self) -> int:
+        """Writes kept on this machine that the store has not taken yet (a hub store's outbox)."""
+        with self._lock:
+            store = self._store
+        kept = getattr(store, "kept", None)
+        return int(kept()) if callable(kept) else 0
 
     def add_learner(self, name: str, display_name: str | None = None) -> None:
         self.opened().add_learner(name, display_name)

@@ -5,6 +5,11 @@ a name remembered by the store is only offered ("继续学习：王建国？"), 
 taken silently. Once named, the learner's name stays in view with "换人",
 and a banner says when there is work that has not been exported since it
 last changed, with a button that puts the download buttons right there.
+
+Under JupyterHub (``COURSEKIT_STORE=hub``) the learner is the hub user: the
+session shows their name from the coursekit service, offers no name box and
+no "换人", and says when work is kept on this machine because the service
+cannot be reached.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from coursekit.html import live
 from coursekit.html.fragments import Variant
 from coursekit.messages import Lang, check_lang, msg
 from coursekit.model import Course
-from coursekit.store import LearnerStore
+from coursekit.store import LearnerStore, ReopeningStore
+from coursekit.store.hub import HubStore, is_hub_target
 from coursekit.widgets._common import (
     StaticRenderings,
     default_course,
@@ -76,6 +82,7 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self.saving = SaveQueue()
         self.readers: dict[str, Any] = {}
         self.remembered: str | None = None
+        self.hub = hub_store(self.store)
         self._saving = SaveStatus(self.saving, self.store)
         self._quiet = False
         self.name = w.Text(
@@ -99,6 +106,7 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self.status = w.Label(msg(lang, "learner.ask")).add_class("ck-learner")
         self.switch_button = _button(lang, "learner.switch", "learner.switch_tip")
         self.bar = w.HBox([self.status, self.switch_button]).add_class("ck-row")
+        self.kept_note = w.Label("").add_class("ck-kept")
         self.export_now = _button(lang, "record.export_now", "record.export_now_tip")
         self.export_now.icon = "download"
         self.banner = w.HBox([w.Label(msg(lang, "record.unexported")), self.export_now])
@@ -110,6 +118,7 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
                 self.returning,
                 self.ask,
                 self.bar,
+                self.kept_note,
                 self.banner,
                 self.downloads,
             ]
@@ -122,7 +131,10 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self.export_now.on_click(lambda _: self.export())
         self.name.observe(lambda _: self._typed(), names="value")
         self.observe(lambda _: self._show(), names=["learner", "unexported"])
-        if learner is not None:
+        if self.hub is not None:
+            self._set_name(self.hub.user)
+            self.confirm()
+        elif learner is not None:
             self._set_name(learner)
             self.confirm()
         else:
@@ -156,7 +168,7 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
 
         def saved(_: object, recovered: bool) -> None:
             if self.learner == name:
-                self.status.value = msg(self.lang, "learner.hello", name=name)
+                self.status.value = self._hello(name)
 
         def refused(error: StoreError) -> None:
             self.status.value = msg(
@@ -172,8 +184,16 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self.unexported = self._has_work(name)
         self.learner = name
         if stored:
-            self.status.value = msg(self.lang, "learner.hello", name=name)
+            self.status.value = self._hello(name)
+        self._show_kept()
         self._show()
+
+    def _hello(self, name: str) -> str:
+        """ "学员：王建国。…", or under the hub the name the service knows with the account."""
+        if self.hub is None:
+            return msg(self.lang, "learner.hello", name=name)
+        shown = str(self.hub.me().get("name") or name)
+        return msg(self.lang, "learner.hub", name=shown, user=name)
 
     def continue_as_remembered(self) -> None:
         """ "继续": the remembered learner goes on."""
@@ -187,7 +207,11 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self._ask()
 
     def switch(self) -> None:
-        """ "换人": the learner leaves; the widgets empty and wait for the next name."""
+        """ "换人": the learner leaves; the widgets empty and wait for the next name.
+
+        Not under the hub, where the learner is the account that started the server."""
+        if self.hub is not None:
+            return
         self.remembered = None
         self.unexported = False
         self.downloads.value = ""
@@ -234,7 +258,7 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         _visible(self.returning, asking)
         _visible(self.ask, not named and not asking)
         _visible(self.bar, not asking)
-        _visible(self.switch_button, named)
+        _visible(self.switch_button, named and self.hub is None)
         _visible(self.banner, named and self.unexported)
 
     # -- saving and exporting --------------------------------------------------------------
@@ -245,7 +269,15 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         if changed and self.learner:
             self.downloads.value = ""  # what they offer is out of date now
             self.unexported = True
+        self._show_kept()
         self.revision += 1
+
+    def _show_kept(self) -> None:
+        """Say how much work waits on this machine for the service (nothing: say nothing)."""
+        kept = getattr(self.store, "kept", None)
+        n = int(kept()) if callable(kept) else 0
+        self.kept_note.value = msg(self.lang, "store.kept", n=n) if n else ""
+        _visible(self.kept_note, bool(n))
 
     def export(self) -> Export | None:
         """The banner's "立即导出": make the record and show its download buttons right here."""
@@ -285,6 +317,19 @@ class LearnerSession(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
     def static_html(self, variant: Variant) -> str:
         """Nothing: a handout has no learner to name, and the publisher drops empty outputs."""
         return ""
+
+
+def hub_store(store: LearnerStore) -> HubStore | None:
+    """The hub store behind ``store``, when the kernel saves through the coursekit service."""
+    if isinstance(store, HubStore):
+        return store
+    if isinstance(store, ReopeningStore) and is_hub_target(store.target):
+        try:
+            opened = store.opened()
+        except StoreError:
+            return None  # not under a hub after all: the name box, and saving says why
+        return opened if isinstance(opened, HubStore) else None
+    return None
 
 
 def _visible(widget: Any, shown: bool) -> None:
