@@ -48,17 +48,26 @@ from postgres import Cluster
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
+    from coursekit.store import RosterEntry
+
 __all__ = [
     "ADMIN_SERVICE",
+    "API",
     "BRANCHES",
     "PASSWORD",
+    "SECRETARIES",
+    "SERVICE_ROLES",
+    "SERVICE_SCOPES",
+    "TRAINER",
     "Hub",
     "HubError",
     "Response",
+    "coursekit_service",
     "find_proxy",
     "hub",
     "hub_processes",
     "need_hub",
+    "wait_for_service",
 ]
 
 # Where .ci/run installs configurable-http-proxy when it is not on PATH.
@@ -69,6 +78,43 @@ ADMIN_SERVICE = "coursekit-test-admin"
 # Two branches of the organisation, one learner each: what issue 16's tests need.
 BRANCHES = {"coursekit-branch-b1": ["learner-b1"], "coursekit-branch-b2": ["learner-b2"]}
 LOG_LINES_IN_ERRORS = 25
+SECRETARIES = {"b1": "secretary-b1", "b2": "secretary-b2"}
+TRAINER = "trainer"
+#: coursekit serve's API through the hub's proxy
+API = "/services/coursekit/api/v1/"
+#: The roles a hub running coursekit serve needs (docs/deployment.md): what a real hub showed
+SERVICE_ROLES: list[dict[str, Any]] = [
+    # every user may call the service with their own token, and ask the hub where it is...
+    {
+        "name": "user",
+        "scopes": [
+            "self",
+            "access:services!service=coursekit",
+            "read:services!service=coursekit",
+        ],
+    },
+    # ...and so may their kernels; a secretary's kernel keeps the secretary's scope
+    {
+        "name": "server",
+        "scopes": [
+            "users:activity!user",
+            "access:servers!server",
+            "access:services!service=coursekit",
+            "read:services!service=coursekit",
+            "custom:coursekit:branch",
+        ],
+    },
+    {
+        "name": "coursekit-secretary",
+        "scopes": ["custom:coursekit:branch"],
+        "users": list(SECRETARIES.values()),
+    },
+    {"name": "coursekit-trainer", "scopes": ["custom:coursekit:trainer"], "users": [TRAINER]},
+]
+SERVICE_SCOPES = {
+    "custom:coursekit:branch": {"description": "read the work of one's own branch in coursekit"},
+    "custom:coursekit:trainer": {"description": "read every learner's work in coursekit"},
+}
 
 
 class HubError(RuntimeError):
@@ -429,6 +475,77 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@contextlib.contextmanager
+def coursekit_service(
+    postgres_server: Cluster,
+    roster: list[RosterEntry],
+    groups: dict[str, list[str]] | None = None,
+    environment: dict[str, str] | None = None,
+) -> Iterator[tuple[Hub, str]]:
+    """A hub running ``coursekit serve`` as a managed service, its store on PostgreSQL
+    holding ``roster``; yields the hub and the store's URL (given to the service only).
+
+    The branch groups hold ``BRANCHES``' learners and the branch's secretary, plus
+    ``groups``; ``environment`` is added to the service's.
+    """
+    import coursekit
+    from coursekit.store import open_store
+
+    need_hub()
+    hub_db, store_db = f"hub_{uuid.uuid4().hex}", f"ck_{uuid.uuid4().hex}"
+    store_url = postgres_server.create_database(store_db)
+    store = open_store(store_url)
+    store.import_roster(roster)
+    store.close()
+    all_groups = {
+        f"coursekit-branch-{b}": [*BRANCHES[f"coursekit-branch-{b}"], s]
+        for b, s in SECRETARIES.items()
+    }
+    for group, members in (groups or {}).items():
+        all_groups.setdefault(group, []).extend(members)
+    entry = {
+        "name": "coursekit",
+        "command": [sys.executable, "-m", "coursekit.cli", "serve"],
+        "url": f"http://127.0.0.1:{_free_ports(1)[0]}",
+        "environment": {
+            "COURSEKIT_SERVICE_STORE": store_url,
+            # the code under test, wherever the hub's own environment finds coursekit
+            "PYTHONPATH": str(Path(coursekit.__file__).parents[1]),
+            **(environment or {}),
+        },
+    }
+    the_hub = Hub(
+        db_url=postgres_server.create_database(hub_db),
+        groups=all_groups,
+        roles=SERVICE_ROLES,
+        custom_scopes=SERVICE_SCOPES,
+        services=[entry],
+    )
+    the_hub.start()
+    try:
+        wait_for_service(the_hub, roster[0].learner)
+        yield the_hub, store_url
+    finally:
+        the_hub.stop()
+        postgres_server.drop_database(hub_db)
+        postgres_server.drop_database(store_db)
+
+
+def wait_for_service(hub: Hub, user: str, timeout: float = 60) -> None:
+    """Return once the service answers ``user``'s ``GET me`` through the proxy."""
+    token = hub.token_for(user)
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = hub.api("GET", API + "me", token=token)
+        if answer.status == 200:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"the service did not answer: {answer}\n{hub.log.read_text()[-3000:]}"
+            )
+        time.sleep(0.3)
 
 
 @pytest.fixture(scope="session")

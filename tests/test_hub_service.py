@@ -18,8 +18,6 @@ What the real hub showed, and the config below follows:
 
 from __future__ import annotations
 
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,17 +25,13 @@ from typing import Any
 
 import pytest
 
-import coursekit
 from coursekit.content import load_course
 from coursekit.model import SingleChoice
 from coursekit.store import RosterEntry, open_store
-from hub import BRANCHES, Hub, need_hub
+from hub import API, BRANCHES, SECRETARIES, TRAINER, Hub, coursekit_service
 from postgres import Cluster
 
 FIRST, SECOND = (members[0] for members in BRANCHES.values())  # learner-b1, learner-b2
-SECRETARIES = {"b1": "secretary-b1", "b2": "secretary-b2"}
-TRAINER = "trainer"
-API = "/services/coursekit/api/v1/"
 COURSE = load_course()
 MODULE, QUESTION = next((m, q) for m, q in COURSE.all_checkpoints() if isinstance(q, SingleChoice))
 assert isinstance(QUESTION, SingleChoice)
@@ -46,102 +40,22 @@ WRONG = next(o for o in QUESTION.options if o != RIGHT)
 BURST = 40
 BURSTER = "learner-burst"
 
-ROLES: list[dict[str, Any]] = [
-    # every user may call the service with their own token...
-    {"name": "user", "scopes": ["self", "access:services!service=coursekit"]},
-    # ...and so may their kernels; a secretary's kernel keeps the secretary's scope
-    {
-        "name": "server",
-        "scopes": [
-            "users:activity!user",
-            "access:servers!server",
-            "access:services!service=coursekit",
-            "custom:coursekit:branch",
-        ],
-    },
-    {
-        "name": "coursekit-secretary",
-        "scopes": ["custom:coursekit:branch"],
-        "users": list(SECRETARIES.values()),
-    },
-    {"name": "coursekit-trainer", "scopes": ["custom:coursekit:trainer"], "users": [TRAINER]},
-]
-SCOPES = {
-    "custom:coursekit:branch": {"description": "read the work of one's own branch in coursekit"},
-    "custom:coursekit:trainer": {"description": "read every learner's work in coursekit"},
-}
-
 
 @pytest.fixture(scope="module")
 def service(postgres_server: Cluster) -> Iterator[tuple[Hub, str]]:
     """A hub running ``coursekit serve``; yields the hub and the store's URL."""
-    need_hub()
-    hub_db, store_db = f"hub_{uuid.uuid4().hex}", f"ck_{uuid.uuid4().hex}"
-    store_url = postgres_server.create_database(store_db)
-    store = open_store(store_url)
-    store.import_roster(
-        [
-            RosterEntry(FIRST, "学员甲", "b1"),
-            RosterEntry(SECOND, "学员乙", "b2"),
-            RosterEntry(BURSTER, "学员丙", "b1"),
-        ]
-    )
-    store.close()
-    port = _free_port()
-    groups = {
-        f"coursekit-branch-{b}": [*BRANCHES[f"coursekit-branch-{b}"], s]
-        for b, s in SECRETARIES.items()
-    }
-    groups["coursekit-branch-b1"].append(BURSTER)
-    entry = {
-        "name": "coursekit",
-        "command": [sys.executable, "-m", "coursekit.cli", "serve"],
-        "url": f"http://127.0.0.1:{port}",
-        "environment": {
-            "COURSEKIT_SERVICE_STORE": store_url,
-            # the code under test, wherever the hub's own environment finds coursekit
-            "PYTHONPATH": str(Path(coursekit.__file__).parents[1]),
-            "COURSEKIT_SERVICE_RATE": "5",
-            "COURSEKIT_SERVICE_BURST": str(BURST),
-        },
-    }
-    hub = Hub(
-        db_url=postgres_server.create_database(hub_db),
-        groups=groups,
-        roles=ROLES,
-        custom_scopes=SCOPES,
-        services=[entry],
-    )
-    hub.start()
-    try:
-        _wait_for_service(hub)
-        yield hub, store_url
-    finally:
-        hub.stop()
-        postgres_server.drop_database(hub_db)
-        postgres_server.drop_database(store_db)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for_service(hub: Hub, timeout: float = 60) -> None:
-    token = hub.token_for(FIRST)
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = hub.api("GET", API + "me", token=token)
-        if answer.status == 200:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"the service did not answer: {answer}\n{hub.log.read_text()[-3000:]}"
-            )
-        time.sleep(0.3)
+    roster = [
+        RosterEntry(FIRST, "学员甲", "b1"),
+        RosterEntry(SECOND, "学员乙", "b2"),
+        RosterEntry(BURSTER, "学员丙", "b1"),
+    ]
+    with coursekit_service(
+        postgres_server,
+        roster,
+        groups={"coursekit-branch-b1": [BURSTER]},
+        environment={"COURSEKIT_SERVICE_RATE": "5", "COURSEKIT_SERVICE_BURST": str(BURST)},
+    ) as running:
+        yield running
 
 
 def attempt(answer: Any = RIGHT, **extra: Any) -> dict[str, Any]:

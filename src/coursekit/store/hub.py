@@ -200,9 +200,18 @@ class HubStore:
                 log.warning("the service refused kept work %s: %s", write.path, error.detail)
                 continue
             self.outbox.sent(write.seq)
+            self._remember(write, body)
             if write.seq == mine:
                 answer = body
         return answer
+
+    def _remember(self, write: Write, answer: Any) -> None:
+        """Add what the service took to what it gave last, for reads while it is away."""
+        kind = write.path.split("/")[0]
+        if not isinstance(answer, dict) or kind == "restore":
+            return
+        item = answer.get("attempt", answer)
+        self._seen.setdefault(kind, []).append(item)
 
     def _write(self, method: str, path: str, body: dict[str, Any], key: str) -> Any:
         """Keep the write, then send what is kept; the service's answer, or None if kept."""
