@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -317,5 +318,52 @@ def test_the_session_names_a_roster_member_by_the_rosters_name(
         assert session.status.value == (
             f"Learner: 学员乙 (JupyterHub account {SECOND}). Your work is saved as you go."
         )
+    finally:
+        store.close()
+
+
+def test_a_service_that_does_not_answer_costs_one_short_timeout(
+    kernel: HubStore, service: tuple[Hub, str]
+) -> None:
+    _, store_url = service
+    me, there = kernel.user, kernel.service_url
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        kernel.timeout = 0.5
+        kernel.service_url = f"http://127.0.0.1:{silent.getsockname()[1]}/services/coursekit/"
+        began = time.monotonic()
+        kernel.add_attempt(me, COURSE.id, MODULE, QUESTION.id, RIGHT, True)
+        first = time.monotonic() - began
+        began = time.monotonic()
+        kernel.add_attempt(me, COURSE.id, MODULE, QUESTION.id, WRONG, False)
+        assert [a.answer for a in kernel.attempts(me)] == [RIGHT, WRONG]
+        later = time.monotonic() - began
+    assert 0.4 < first < 2 and later < 0.3, (first, later)
+    assert kernel.kept() == 2
+    kernel.service_url = there
+    assert kernel.attempts(me) and kernel.kept() == 0
+    assert [answer for answer, _ in stored(store_url, me)] == [RIGHT, WRONG]
+
+
+def test_while_the_hub_cannot_say_where_the_service_is_work_is_kept(
+    service: tuple[Hub, str], tmp_path: Path
+) -> None:
+    hub, _ = service
+    user = f"learner-{uuid.uuid4().hex[:8]}"
+    hub.api("POST", f"/hub/api/users/{user}")
+    store = HubStore(
+        token=hub.token_for(user), user=user, api_url=f"{hub.url}/hub/api", outbox=tmp_path / "o"
+    )
+    try:
+        store.api_url = closed_port().removesuffix("/services/coursekit/") + "/hub/api"
+        store.save_reflection(user, COURSE.id, MODULE, PROMPT.id, "先存在本机")
+        assert store.kept() == 1
+        assert store.reflection(user, COURSE.id, PROMPT.id).text == "先存在本机"  # type: ignore[union-attr]
+        store.api_url = f"{hub.url}/hub/api"  # the hub is back
+        assert [r.text for r in store.reflections(user)] == ["先存在本机"]
+        assert store.kept() == 0
+        saved = hub.api("GET", API + "reflections", token=store.token).body["reflections"]
+        assert [r["text"] for r in saved] == ["先存在本机"]
     finally:
         store.close()

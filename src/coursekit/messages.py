@@ -141,7 +141,6 @@ _ZH: Final[dict[str, str]] = {
     "store.reason.nohub": (
         "本页不在 JupyterHub 中运行（没有 JUPYTERHUB_API_TOKEN 或 JUPYTERHUB_USER）"
     ),
-    "store.reason.noservice": "JupyterHub 没有告知学习记录服务的地址",
     "store.reason.refused": "学习记录服务拒绝了这次保存",
     "store.reason.learner": (
         "在 JupyterHub 上只能以自己的账号 {user} 学习，不能以 {name} 的名义保存"
@@ -572,7 +571,6 @@ _EN: Final[dict[str, str]] = {
     "store.reason.nohub": (
         "this page is not running under JupyterHub (no JUPYTERHUB_API_TOKEN or JUPYTERHUB_USER)"
     ),
-    "store.reason.noservice": "JupyterHub did not say where the coursekit service is",
     "store.reason.refused": "the coursekit service refused to save this",
     "store.reason.learner": (
         "on JupyterHub you study as your own account, {user}, and cannot save as {name}"

@@ -10,13 +10,16 @@ address), or ``COURSEKIT_STORE`` when that is an ``http(s)://`` URL, else the
 hub's model of the ``coursekit`` service (``$JUPYTERHUB_API_URL/services/coursekit``,
 its ``url`` and ``prefix``; the ``server`` role needs ``read:services!service=coursekit``).
 
-When the service cannot be reached (refused, timed out, a 5xx or a 429)
-every write is kept in the :class:`~coursekit.store.outbox.Outbox` on this
-machine and sent, in order, at the next call that reaches it; reads then
-answer from what was last read plus what is kept. Every write goes into the
+When the service cannot be reached (refused, timed out, a 5xx or a 429,
+or the hub cannot say where it is) every write is kept in the
+:class:`~coursekit.store.outbox.Outbox` on this machine and sent, in order,
+at the next call that reaches it; reads then answer from what was last read
+plus what is kept. Every write goes into the
 outbox before its call returns, so a kernel that dies loses nothing: the next
 one sends it. A refusal (403, 413, 422) is a :class:`StoreError` with the
-service's reason, and is not sent again.
+service's reason, and is not sent again. After a request times out the
+store does not try again for ``AWAY`` seconds, so that a page whose service
+has hung is not slowed by a timeout on every call.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 import logging
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -52,6 +56,8 @@ HUB_TARGET = "hub"
 SERVICE_ENV = "COURSEKIT_SERVICE_URL"
 SERVICE_NAME = "coursekit"
 TIMEOUT = 4.0
+#: seconds without trying after a request timed out (a refused connection costs nothing)
+AWAY = 10.0
 log = logging.getLogger("coursekit.store.hub")
 
 
@@ -90,6 +96,9 @@ class HubStore:
         if not self.token or not self.user:
             raise store_error("open", HUB_TARGET, "nohub")
         self._service_url = service_url or env.get(SERVICE_ENV) or None
+        # whose kept writes these are: the same for every kernel of this hub, found or not
+        self._outbox_for = self._service_url or f"hub:{self.api_url}"
+        self._away_until = 0.0
         self._outbox_path = outbox_path() if outbox is None else outbox
         self._outbox: Outbox | None = None
         self._me: dict[str, Any] | None = None
@@ -112,16 +121,25 @@ class HubStore:
     @service_url.setter
     def service_url(self, url: str) -> None:
         self._service_url = url
+        self._away_until = 0.0
 
     def _discover(self) -> str:
+        """The service's address from the hub's model of it; :class:`Offline` (and a log
+        line) while the hub cannot say, so that writes are kept meanwhile."""
         if not self.api_url:
-            raise store_error("open", HUB_TARGET, "noservice", detail="JUPYTERHUB_API_URL")
+            raise Offline("neither COURSEKIT_SERVICE_URL nor JUPYTERHUB_API_URL is set")
         status, body = self._http("GET", f"{self.api_url}/services/{SERVICE_NAME}")
         if status >= 400 or not isinstance(body, dict) or not body.get("url"):
-            reason = body.get("message") if isinstance(body, dict) else None
-            raise store_error(
-                "open", HUB_TARGET, "noservice", detail=f"{status} {reason or body!r}"
+            why = body.get("message") if isinstance(body, dict) else body
+            log.warning(
+                "the hub did not say where the %s service is (%s %s): the server role needs "
+                "read:services!service=%s",
+                SERVICE_NAME,
+                status,
+                why,
+                SERVICE_NAME,
             )
+            raise Offline(f"the hub did not say where the service is: {status} {why}")
         prefix = str(body.get("prefix") or f"/services/{SERVICE_NAME}/")
         return str(body["url"]).rstrip("/") + "/" + prefix.strip("/") + "/"
 
@@ -130,7 +148,7 @@ class HubStore:
         """The kept writes of this learner for this service, opened on first use."""
         with self._lock:
             if self._outbox is None:
-                self._outbox = Outbox(self._outbox_path, self.service_url, self.user)
+                self._outbox = Outbox(self._outbox_path, self._outbox_for, self.user)
             return self._outbox
 
     # -- HTTP -------------------------------------------------------------------------------
@@ -142,6 +160,8 @@ class HubStore:
         if data is not None:
             headers["Content-Type"] = "application/json; charset=utf-8"
         request = urllib.request.Request(url, data, headers, method=method)
+        if time.monotonic() < self._away_until:
+            raise Offline("the service did not answer a moment ago")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 return answer.status, _json(answer.read())
@@ -152,7 +172,11 @@ class HubStore:
                 raise Offline(f"{error.code} {error.reason}") from None
             return error.code, _json(raw)
         except (OSError, ValueError) as exc:  # URLError, refused, reset, timeout
-            raise Offline(str(getattr(exc, "reason", exc))) from None
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                # a service that does not answer costs a timeout each call: wait a while
+                self._away_until = time.monotonic() + AWAY
+            raise Offline(str(reason)) from None
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         """A call to API v1 that must reach the service; a refusal is a :class:`StoreError`."""
@@ -164,7 +188,6 @@ class HubStore:
     def _refusal(self, status: int, answer: Any) -> StoreError:
         reason = answer.get("reason") if isinstance(answer, dict) else None
         error = store_error("write", "coursekit", "refused", detail=f"{status}: {reason or answer}")
-        error.status = status  # type: ignore[attr-defined]
         return error
 
     # -- the outbox -------------------------------------------------------------------------
