@@ -22,7 +22,16 @@ import pytest
 from coursekit.content import load_course
 from coursekit.errors import StoreError
 from coursekit.model import SingleChoice
-from coursekit.store import RosterEntry, learner_store, open_store
+from coursekit.store import (
+    Attempt,
+    LearnerDump,
+    Read,
+    RestoreCounts,
+    RosterEntry,
+    SavedReflection,
+    learner_store,
+    open_store,
+)
 from coursekit.store.hub import HubStore
 from coursekit.widgets import Checkpoint, LearnerSession
 from hub import API, BRANCHES, Hub, coursekit_service
@@ -367,3 +376,30 @@ def test_while_the_hub_cannot_say_where_the_service_is_work_is_kept(
         assert [r["text"] for r in saved] == ["先存在本机"]
     finally:
         store.close()
+
+
+def test_an_exported_record_is_restored_through_the_service_once_even_if_kept_first(
+    kernel: HubStore, service: tuple[Hub, str]
+) -> None:
+    _, store_url = service
+    me, there = kernel.user, kernel.service_url
+    record = LearnerDump(
+        learner=me,
+        reads=(Read(me, COURSE.id, MODULE, "2024-01-05T08:00:00+00:00"),),
+        attempts=(
+            Attempt(me, COURSE.id, MODULE, QUESTION.id, RIGHT, False, "2024-01-05T08:01:00+00:00"),
+        ),
+        reflections=(
+            SavedReflection(
+                me, COURSE.id, MODULE, PROMPT.id, "导入的体会", "2024-01-05T08:02:00+00:00"
+            ),
+        ),
+    )
+    kernel.service_url = closed_port()
+    assert kernel.restore(record) == RestoreCounts(1, 1, 1)  # kept: what the record holds
+    assert [a.answer for a in kernel.attempts(me)] == [RIGHT]
+    assert kernel.reflection(me, COURSE.id, PROMPT.id).text == "导入的体会"  # type: ignore[union-attr]
+    kernel.service_url = there
+    assert kernel.restore(record) == RestoreCounts(0, 0, 0)  # the kept one went first
+    assert [(a.answer, a.correct) for a in kernel.attempts(me)] == [(RIGHT, True)]
+    assert stored(store_url, me) == [(RIGHT, "2024-01-05T08:01:00+00:00")]

@@ -285,7 +285,8 @@ class HubStore:
             elif parts[0] == "restore":
                 cid = write.body["course_id"]
                 for item in write.body.get(kind, ()):
-                    items.append({"course_id": cid, **item})
+                    # a restored attempt counts as not right until the service grades it
+                    items.append({"course_id": cid, "correct": False, **item})
         return items
 
     # -- LearnerStore -----------------------------------------------------------------------
