@@ -372,7 +372,8 @@ class SQLStore:
             },
             where=(stmt.excluded.updated_at > reflections.c.updated_at) if only_if_later else None,
         )
-        return int(c.execute(stmt).rowcount)
+        # RETURNING, not rowcount: psycopg's rowcount is -1 for an upsert that changed nothing
+        return len(c.execute(stmt.returning(reflections.c.learner)).all())
 
     def reflection(
         self, learner: str, course_id: str, reflection_id: str
