@@ -23,6 +23,7 @@ from coursekit.store import (
     RestoreCounts,
     RosterCounts,
     RosterEntry,
+    SavedReflection,
     SQLiteStore,
     SQLStore,
     default_path,
@@ -404,3 +405,17 @@ def test_a_bulk_load_keeps_every_row_and_learner(db: SQLStore) -> None:
     assert [db.dump("张三"), db.dump("李四")] == dumps
     member = db.learner("张三")
     assert member is not None and member.branch == "第一支部"
+
+
+def test_restoring_into_the_same_store_twice_counts_nothing_the_second_time(db: SQLStore) -> None:
+    """On PostgreSQL an upsert that changes nothing reports a row count of -1, not 0."""
+    source = open_store(":memory:")
+    fill(source)
+    dump = source.dump("张三")
+    source.close()
+    assert db.restore(dump) == RestoreCounts(reads=1, attempts=3, reflections=1)
+    assert db.restore(dump) == RestoreCounts()
+    earlier = SavedReflection("张三", "demo", "a1", "r1", "更早的体会", "2020-01-01T00:00:00+00:00")
+    older = LearnerDump("张三", reflections=(earlier,))
+    assert db.restore(older) == RestoreCounts()  # an older text never replaces a newer one
+    assert [r.text for r in db.reflections("张三")] == ["体会"]
