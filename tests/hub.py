@@ -182,8 +182,9 @@ class Hub:
     default). ``groups`` maps a group to its members, ``roles`` are
     ``load_roles`` entries, ``custom_scopes`` are ``custom:…`` scopes those
     roles may grant, and ``services`` are ``c.JupyterHub.services`` entries
-    (managed when they have a ``command``). ``start()`` and ``stop()`` may be
-    called twice; ``stop()`` also runs at interpreter exit.
+    (managed when they have a ``command``); ``spawner_environment`` is added to
+    every single-user server's environment (and so its kernels'). ``start()``
+    and ``stop()`` may be called twice; ``stop()`` also runs at interpreter exit.
     """
 
     def __init__(
@@ -193,6 +194,7 @@ class Hub:
         roles: list[dict[str, Any]] | None = None,
         custom_scopes: dict[str, dict[str, Any]] | None = None,
         services: list[dict[str, Any]] | None = None,
+        spawner_environment: dict[str, str] | None = None,
         start_timeout: float = 60.0,
         spawn_timeout: float = 60.0,
     ) -> None:
@@ -201,6 +203,7 @@ class Hub:
         self.roles = list(roles or [])
         self.custom_scopes = dict(custom_scopes or {})
         self.services = list(services or [])
+        self.spawner_environment = dict(spawner_environment or {})
         self.start_timeout = start_timeout
         self.spawn_timeout = spawn_timeout
         self.admin_token = secrets.token_hex(32)
@@ -292,7 +295,7 @@ class Hub:
             ("Spawner.args", ["--allow-root"] if os.geteuid() == 0 else []),
             ("Spawner.ip", "127.0.0.1"),
             ("Spawner.notebook_dir", str(self.notebooks)),
-            ("Spawner.environment", {MARKER: self.id}),
+            ("Spawner.environment", {**self.spawner_environment, MARKER: self.id}),
             ("Spawner.start_timeout", int(self.spawn_timeout)),
             ("Spawner.http_timeout", int(self.spawn_timeout)),
             ("JupyterHub.load_groups", {g: {"users": m} for g, m in self.groups.items()}),
@@ -483,12 +486,14 @@ def coursekit_service(
     roster: list[RosterEntry],
     groups: dict[str, list[str]] | None = None,
     environment: dict[str, str] | None = None,
+    spawner_environment: dict[str, str] | None = None,
 ) -> Iterator[tuple[Hub, str]]:
     """A hub running ``coursekit serve`` as a managed service, its store on PostgreSQL
     holding ``roster``; yields the hub and the store's URL (given to the service only).
 
     The branch groups hold ``BRANCHES``' learners and the branch's secretary, plus
-    ``groups``; ``environment`` is added to the service's.
+    ``groups``; ``environment`` is added to the service's, ``spawner_environment`` to
+    the single-user servers' (never the store's URL: that stays in the service).
     """
     import coursekit
     from coursekit.store import open_store
@@ -522,6 +527,7 @@ def coursekit_service(
         roles=SERVICE_ROLES,
         custom_scopes=SERVICE_SCOPES,
         services=[entry],
+        spawner_environment=spawner_environment,
     )
     the_hub.start()
     try:
