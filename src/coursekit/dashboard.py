@@ -33,7 +33,14 @@ from coursekit.intake import LIMITS, MAX_BYTES, without_bom
 from coursekit.messages import msg
 from coursekit.model import Course
 from coursekit.records import parse_record
-from coursekit.report import Cohort, Report, build_report, load_cohort, report_from_store
+from coursekit.report import (
+    Cohort,
+    Report,
+    build_report,
+    load_cohort,
+    report_from_counts,
+    report_from_store,
+)
 from coursekit.shell import module_links
 
 if TYPE_CHECKING:
@@ -252,7 +259,10 @@ class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     With ``store`` (an organisation's learner store, a URL), the tables are the
     cohort in that store, with its roster's names and branches, and there is
-    nothing to upload: refreshing asks the database again.
+    nothing to upload: refreshing asks the database again. With ``store="hub"``
+    (or the service's ``http(s)://`` address) they are what the coursekit
+    service lets this kernel's hub token see: every branch for a trainer, their
+    own for a branch secretary.
 
     Its mimebundle's ``text/html`` holds the same tables, so an executed trainer
     notebook shows them without a kernel (the trainer's copy only: the trainer
@@ -344,13 +354,29 @@ class Dashboard(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _from_store(self, target: str) -> tuple[Cohort, Report, str]:
         from coursekit.store import open_store
+        from coursekit.store.hub import is_hub_target
 
+        if is_hub_target(target):
+            return self._from_service(target)
         opened = open_store(target)
         try:
             report = report_from_store(self.course, opened)
         finally:
             opened.close()
         status = msg(self.lang, "dashboard.status_store", store=opened.where, used=report.learners)
+        return Cohort(), report, status
+
+    def _from_service(self, target: str) -> tuple[Cohort, Report, str]:
+        """The cohort the coursekit service lets this kernel's hub token see."""
+        from coursekit.store.hub_cohort import service_cohort
+
+        seen = service_cohort(self.course, target)
+        report = report_from_counts(self.course, seen.counts, seen.where)
+        if seen.branches is None:
+            scope = msg(self.lang, "dashboard.scope_all")
+        else:
+            scope = msg(self.lang, "dashboard.scope_branches", branches=", ".join(seen.branches))
+        status = msg(self.lang, "dashboard.status_service", scope=scope, used=report.learners)
         return Cohort(), report, status
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

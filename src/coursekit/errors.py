@@ -20,6 +20,7 @@ __all__ = [
     "Problem",
     "PublishStopped",
     "RecordInvalid",
+    "ServiceRefused",
     "StoreError",
 ]
 
@@ -138,3 +139,20 @@ class PublishStopped(BuildError):
         self.exit_code = 128 + signum
         how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         super().__init__(f"publish stopped by {how}; {out} was left as it was")
+
+
+class ServiceRefused(CoursekitError):
+    """The coursekit service answered a request with a refusal (403, 404, 422, ...).
+
+    ``status`` is the HTTP status and ``reason`` the service's own words, which
+    the message carries in one line (a learner's token asking for the report
+    is refused with why).
+    """
+
+    exit_code = 2
+
+    def __init__(self, status: int, reason: str, url: str) -> None:
+        self.status = status
+        self.reason = reason
+        self.url = url
+        super().__init__(f"the coursekit service at {url} refused ({status}): {reason}")

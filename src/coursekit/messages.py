@@ -314,6 +314,9 @@ _ZH: Final[dict[str, str]] = {
     "dashboard.refresh": "刷新",
     "dashboard.status": "学习记录文件夹：{folder}；有效记录 {used} 份，跳过 {skipped} 份。",
     "dashboard.status_store": "学习记录库：{store}；有学习记录的学员 {used} 人。",
+    "dashboard.status_service": "学习记录服务（{scope}）：有学习记录的学员 {used} 人。",
+    "dashboard.scope_all": "全部支部",
+    "dashboard.scope_branches": "支部：{branches}",
     "dashboard.branches_title": "各支部参学情况（按参学率排序）",
     "dashboard.skipped": "跳过 {file}：{reason}",
     "dashboard.reading_title": "阅读完成情况",
@@ -754,6 +757,11 @@ _EN: Final[dict[str, str]] = {
     "dashboard.refresh": "Refresh",
     "dashboard.status": "Records folder: {folder}; {used} records used, {skipped} skipped.",
     "dashboard.status_store": "Learner store: {store}; {used} learners with work in the course.",
+    "dashboard.status_service": (
+        "The coursekit service ({scope}): {used} learners with work in the course."
+    ),
+    "dashboard.scope_all": "every branch",
+    "dashboard.scope_branches": "branch {branches}",
     "dashboard.branches_title": "Branches, ranked by participation",
     "dashboard.skipped": "Skipped {file}: {reason}",
     "dashboard.reading_title": "Reading",

@@ -55,6 +55,7 @@ __all__ = [
     "load_cohort",
     "need_openpyxl",
     "report_files",
+    "report_from_counts",
     "report_from_store",
     "summary_lines",
     "write_report",
@@ -338,22 +339,30 @@ def report_from_store(course: Course, store: SQLStore) -> Report:
     The store's roster gives names and branches, and each branch's members for
     its participation rate. ``records`` lists each learner once, from the store.
     """
-    import pandas as pd
-
     from coursekit.store.cohort import cohort_counts
 
     with _no_cyclic_gc():
-        counts = cohort_counts(store, course)
-        records = pd.DataFrame(
-            {
-                "learner": counts.active["learner"],
-                "file": store.where,
-                "version": course.version,
-                "current_version": True,
-                "work": counts.active["work"],
-            }
-        )
-        return _report(course, counts, records, [])
+        return report_from_counts(course, cohort_counts(store, course), store.where)
+
+
+def report_from_counts(course: Course, counts: CohortCounts, where: str) -> Report:
+    """The cohort's DataFrames from counts a store made (here, or by the coursekit service).
+
+    ``where`` is where the counts come from (the store, the service's address):
+    ``records`` names it as each learner's file.
+    """
+    import pandas as pd
+
+    records = pd.DataFrame(
+        {
+            "learner": counts.active["learner"],
+            "file": where,
+            "version": course.version,
+            "current_version": True,
+            "work": counts.active["work"],
+        }
+    )
+    return _report(course, counts, records, [])
 
 
 def _report(

@@ -16,6 +16,7 @@ from coursekit.report import (
     claim_report,
     load_cohort,
     need_openpyxl,
+    report_from_counts,
     report_from_store,
     summary_lines,
     write_report,
@@ -34,7 +35,9 @@ def _missing(paths: Iterable[Path]) -> list[Problem]:
 @click.option(
     "--store",
     help="Read the cohort straight from a learner store instead of record files: a "
-    "postgresql+psycopg:// URL, a sqlite:/// URL or a path. No record files are needed.",
+    "postgresql+psycopg:// URL, a sqlite:/// URL or a path; or 'hub' (or the service's "
+    "http(s):// address) for the coursekit service, asked with your hub token "
+    "($JUPYTERHUB_API_TOKEN, else $COURSEKIT_HUB_TOKEN). No record files are needed.",
 )
 @click.option(
     "--out",
@@ -66,10 +69,13 @@ def report_command(
     Every answer is graded again from the course's key. Bad files are skipped
     and listed with their reason; when a learner sent several records, the one
     with the most work is used. With --store, the cohort is everyone with work
-    in the course in that store, with the roster's names and branches. For
-    trainers only: the report folder gets a .gitignore, so git never commits it.
+    in the course in that store, with the roster's names and branches; with
+    --store hub, what the coursekit service lets your hub token see (a branch
+    secretary's report holds their branch only). For trainers only: the report
+    folder gets a .gitignore, so git never commits it.
     """
     from coursekit.content import load_course
+    from coursekit.store.hub import is_hub_target
 
     if bool(records) == (store is not None):
         raise click.UsageError("give record files (or folders, or zips), or --store, not both")
@@ -80,7 +86,15 @@ def report_command(
     if xlsx:
         need_openpyxl()
     output = claim_report(out, loaded, records, force=force, xlsx=xlsx)
-    if store is not None:
+    if store is not None and is_hub_target(store):
+        from coursekit.store.hub_cohort import service_cohort
+
+        seen = service_cohort(loaded, store)
+        report = report_from_counts(loaded, seen.counts, seen.where)
+        cohort = Cohort()
+        scope = "every branch" if seen.branches is None else "branch " + ", ".join(seen.branches)
+        source = f"learners ({scope}) from {seen.where}"
+    elif store is not None:
         from coursekit.store import open_store
 
         opened = open_store(store)

@@ -185,6 +185,11 @@ class HubStore:
             raise self._refusal(status, answer)
         return answer
 
+    def get(self, path: str) -> tuple[int, Any]:
+        """``GET`` an API v1 path with this store's token: the status and the JSON answer,
+        a refusal included (:class:`Offline` when the service cannot be reached)."""
+        return self._http("GET", self.service_url + "api/v1/" + path)
+
     def _refusal(self, status: int, answer: Any) -> StoreError:
         reason = answer.get("reason") if isinstance(answer, dict) else None
         error = store_error("write", "coursekit", "refused", detail=f"{status}: {reason or answer}")
