@@ -93,7 +93,8 @@ SERVICE_ROLES: list[dict[str, Any]] = [
             "read:services!service=coursekit",
         ],
     },
-    # ...and so may their kernels; a secretary's kernel keeps the secretary's scope
+    # ...and so may their kernels; a secretary's or a trainer's kernel keeps their scope (the
+    # hub grants a server token only the scopes its owner holds)
     {
         "name": "server",
         "scopes": [
@@ -102,6 +103,7 @@ SERVICE_ROLES: list[dict[str, Any]] = [
             "access:services!service=coursekit",
             "read:services!service=coursekit",
             "custom:coursekit:branch",
+            "custom:coursekit:trainer",
         ],
     },
     {
