@@ -171,7 +171,9 @@ async def drive(
     plans = {
         name: [
             (m, q, options[(i + n) % len(options)])
-            for n, (m, q, options) in enumerate(questions[(i + k) % len(questions)] for k in range(count))
+            for n, (m, q, options) in enumerate(
+                questions[(i + k) % len(questions)] for k in range(count)
+            )
         ]
         for i, name in enumerate(tokens)
     }
@@ -234,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         f"latency: p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms,"
         f" p99 {cuts[98] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
     )
-    print("answers by status: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=str)))
+    print(
+        "answers by status: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=str))
+    )
     lost = sum(max(0, args.answers - n) for n in counts.values())
     doubled = sum(max(0, n - args.answers) for n in counts.values())
     print(
@@ -255,9 +259,7 @@ async def front(replicas: int) -> int:
             ports.append(s.getsockname()[1])
     for port in ports:
         env = {**os.environ, "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}"}
-        children.append(
-            subprocess.Popen([sys.executable, "-m", "coursekit.cli", "serve"], env=env)
-        )
+        children.append(subprocess.Popen([sys.executable, "-m", "coursekit.cli", "serve"], env=env))
     turn = 0
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
