@@ -19,8 +19,12 @@ on ports of their own and passes each connection on to the next replica in
 turn (a small TCP front, standing in for a Kubernetes Service or a load
 balancer). The proxy still routes ``/services/coursekit/`` to one address.
 
+``--direct`` sends the answers to the service's own address, which HubStore
+finds by asking the hub (``GET /hub/api/services/coursekit``) and uses; by
+default they go through the hub's proxy (``/services/coursekit/``).
+
 Run: PYTHONPATH=src:tests .venv/bin/python benchmarks/bench_service.py
-     [--learners N] [--answers A] [--replicas R] [--timeout S]
+     [--learners N] [--answers A] [--replicas R] [--direct] [--timeout S]
 Prints figures; it is not a test.
 """
 
@@ -205,13 +209,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answers", type=int, default=85)
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="to the service's own address, found as HubStore finds it, not through the proxy",
+    )
     parser.add_argument("--front", action="store_true", help="(run by the hub) the replicas' front")
     args = parser.parse_args(argv)
     if args.front:
         return asyncio.run(front(args.replicas))
     learners = [f"bench-{i:04d}" for i in range(args.learners)]
     print(
-        f"{args.learners} learners x {args.answers} answers, {args.replicas} replica(s);"
+        f"{args.learners} learners x {args.answers} answers, {args.replicas} replica(s),"
+        f" {'direct' if args.direct else 'through the proxy'};"
         f" {platform.python_implementation()} {platform.python_version()},"
         f" {os.cpu_count()} CPUs"
     )
@@ -224,9 +234,14 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"cannot add the users: {answer.status} {answer.body}")
         tokens = {name: hub.token_for(name, "bench") for name in learners}
         wait_for_service(hub, learners[0])
+        base = hub.url
+        if args.direct:
+            found = hub.api("GET", "/hub/api/services/coursekit", token=tokens[learners[0]])
+            base = str(found.body["url"]).rstrip("/")
+        print(f"answers go to {base}/services/coursekit/api/v1/attempts")
         print(f"hub, service and {len(tokens)} tokens ready in {time.perf_counter() - began:.1f} s")
         took, latencies, statuses, added = asyncio.run(
-            drive(hub.url, tokens, course_id, args.answers, args.timeout)
+            drive(base, tokens, course_id, args.answers, args.timeout)
         )
         counts = count_attempts(store_url, learners, course_id)
     requests = len(latencies)
