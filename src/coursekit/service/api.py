@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 from jupyterhub.services.auth import HubAuthenticated, UserNotAllowed
@@ -169,15 +170,7 @@ class MeEndpoint(Endpoint):
 
 
 def _attempt(a: Attempt) -> dict[str, Any]:
-    return {
-        "learner": a.learner,
-        "course_id": a.course_id,
-        "module": a.module,
-        "checkpoint_id": a.checkpoint_id,
-        "answer": a.answer,
-        "correct": a.correct,
-        "at": a.at,
-    }
+    return asdict(a)
 
 
 class AttemptsEndpoint(Endpoint):
