@@ -221,7 +221,7 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
     """
     import pandas as pd
 
-    from coursekit.store.cohort import BLANK, CohortCounts
+    from coursekit.store.cohort import BLANK, COLUMNS, CohortCounts
 
     questions = {q.id: (module_id, q) for module_id, q in course.all_checkpoints()}
     prompts = {r.id: m.id for m in course.modules for r in m.reflections}
@@ -290,7 +290,7 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
     learners = [record.learner for _, record in cohort.records]
     people = pd.DataFrame(
         [(r.learner, r.name or r.learner, r.branch) for _, r in cohort.records],
-        columns=["learner", "name", "branch"],
+        columns=COLUMNS["people"],
     )
     return CohortCounts(
         people=people,
@@ -302,34 +302,26 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
         ),
         completion=pd.DataFrame(
             completion,
-            columns=[
-                "learner",
-                "module",
-                "read",
-                "answered",
-                "correct",
-                "first_correct",
-                "reflections",
-            ],
+            columns=COLUMNS["completion"],
         ),
         checkpoints=pd.DataFrame(
             [(q, n, right) for q, (n, right) in per_checkpoint.items() if n],
-            columns=["checkpoint", "learners", "first_correct"],
+            columns=COLUMNS["checkpoints"],
         ),
         wrong=pd.DataFrame(
             [(cp, answer, n, at) for (cp, _), (answer, n, at) in wrong.items()],
-            columns=["checkpoint", "answer", "learners", "first_at"],
+            columns=COLUMNS["wrong"],
         ),
-        reflections=pd.DataFrame(lengths, columns=["reflection", "chars"]),
+        reflections=pd.DataFrame(lengths, columns=COLUMNS["reflections"]),
         excerpts=pd.DataFrame(
             [
                 (reflection, learner, text)
                 for reflection, texts in excerpts.items()
                 for learner, text in sorted(texts, key=lambda lt: lt[0])[:5]
             ],
-            columns=["reflection", "learner", "text"],
+            columns=COLUMNS["excerpts"],
         ),
-        retired=pd.DataFrame(retired, columns=["learner", "module", "kind", "item"]),
+        retired=pd.DataFrame(retired, columns=COLUMNS["retired"]),
     )
 
 

@@ -36,11 +36,33 @@ from coursekit.store.sql import SQLStore
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BLANK", "CohortCounts", "cohort_counts"]
+__all__ = ["BLANK", "COLUMNS", "CohortCounts", "cohort_counts"]
 
 #: What a reflection that says nothing is made of (CJK space included): SQL's trim and
 #: Python's ``str.strip(BLANK)`` agree on it.
 BLANK = " \t\n\r\f\v\u3000\u00a0"
+
+
+#: The columns of each of :class:`CohortCounts`' frames, whoever counts them: the store's
+#: SQL here, the report over record files, the service's JSON (``store/hub_cohort.py``).
+COLUMNS: dict[str, list[str]] = {
+    "people": ["learner", "name", "branch"],
+    "active": ["learner", "work"],
+    "completion": [
+        "learner",
+        "module",
+        "read",
+        "answered",
+        "correct",
+        "first_correct",
+        "reflections",
+    ],
+    "checkpoints": ["checkpoint", "learners", "first_correct"],
+    "wrong": ["checkpoint", "answer", "learners", "first_at"],
+    "reflections": ["reflection", "chars"],
+    "excerpts": ["reflection", "learner", "text"],
+    "retired": ["learner", "module", "kind", "item"],
+}
 
 
 @dataclass
@@ -276,7 +298,7 @@ def _count(
         sa.select(i.checkpoint_id, sa.func.count(), sa.func.sum(i.right_first)).group_by(
             i.checkpoint_id
         ),
-        ["checkpoint", "learners", "first_correct"],
+        COLUMNS["checkpoints"],
     )
     # A wrong answer counts once per learner: ck_given holds each learner's answer once.
     wrong_rows = c.execute(
@@ -286,7 +308,7 @@ def _count(
     ).all()
     wrong = pd.DataFrame(
         [(cp, answers[number], n, at) for cp, number, n, at in wrong_rows],
-        columns=["checkpoint", "answer", "learners", "first_at"],
+        columns=COLUMNS["wrong"],
     )
     read = _frame(
         c,
@@ -314,7 +336,7 @@ def _count(
         sa.select(r.reflection_id, sa.func.length(r.text))
         .join(prompts, p.reflection_id == r.reflection_id)
         .where(written),
-        ["reflection", "chars"],
+        COLUMNS["reflections"],
     )
     numbered = (
         sa.select(
@@ -332,7 +354,7 @@ def _count(
         sa.select(numbered.c.reflection_id, numbered.c.learner, numbered.c.text)
         .where(numbered.c.n <= 5)
         .order_by(numbered.c.reflection_id, numbered.c.n),
-        ["reflection", "learner", "text"],
+        COLUMNS["excerpts"],
     )
     active = _active(c, store.backend, cid, branches)
     people = _frame(
@@ -340,7 +362,7 @@ def _count(
         sa.select(learners.c.id, learners.c.name, learners.c.branch).where(
             *_within(learners.c.id, branches)
         ),
-        ["learner", "name", "branch"],
+        COLUMNS["people"],
     )
     retired = _retired(c, course, branches)
     completion = _completion(active, modules, answered, read, wrote)
@@ -374,7 +396,7 @@ def _active(
             .group_by(union.c.learner)
             .order_by(union.c.learner)
         ).all(),
-        columns=["learner", "work"],
+        columns=COLUMNS["active"],
     )
     frame["work"] = frame["work"].astype(int)
     return frame
@@ -398,8 +420,7 @@ def _completion(
     frame["read"] = frame["read"].notna() & frame["read"].astype(bool)
     for column in ("answered", "correct", "first_correct", "reflections"):
         frame[column] = frame[column].fillna(0).astype(int)
-    columns = ["learner", "module", "read", "answered", "correct", "first_correct", "reflections"]
-    ordered: pd.DataFrame = frame[columns]
+    ordered: pd.DataFrame = frame[COLUMNS["completion"]]
     return ordered
 
 
@@ -457,5 +478,5 @@ def _retired(c: sa.Connection, course: Course, branches: Collection[str] | None)
     order = {m: i for i, m in enumerate(modules)}
     kinds = {"module": 0, "checkpoint": 1, "reflection": 2}
     rows.sort(key=lambda r: (r[0], order.get(r[1], len(order)), r[1], kinds[r[2]]))
-    retired: pd.DataFrame = pd.DataFrame(rows, columns=["learner", "module", "kind", "item"])
+    retired: pd.DataFrame = pd.DataFrame(rows, columns=COLUMNS["retired"])
     return retired

@@ -33,25 +33,6 @@ __all__ = ["TOKEN_ENV", "ServiceCohort", "counts_from_json", "service_cohort"]
 #: A hub token for use outside a kernel (a trainer's shell).
 TOKEN_ENV = "COURSEKIT_HUB_TOKEN"
 
-#: The columns of each of :class:`CohortCounts`' frames, as the service sends them.
-COLUMNS: dict[str, list[str]] = {
-    "people": ["learner", "name", "branch"],
-    "active": ["learner", "work"],
-    "completion": [
-        "learner",
-        "module",
-        "read",
-        "answered",
-        "correct",
-        "first_correct",
-        "reflections",
-    ],
-    "checkpoints": ["checkpoint", "learners", "first_correct"],
-    "wrong": ["checkpoint", "answer", "learners", "first_at"],
-    "reflections": ["reflection", "chars"],
-    "excerpts": ["reflection", "learner", "text"],
-    "retired": ["learner", "module", "kind", "item"],
-}
 _INTEGERS = ("work", "answered", "correct", "first_correct", "reflections", "learners", "chars")
 
 
@@ -73,7 +54,7 @@ def counts_from_json(body: dict[str, Any]) -> CohortCounts:
     """
     import pandas as pd
 
-    from coursekit.store.cohort import CohortCounts
+    from coursekit.store.cohort import COLUMNS, CohortCounts
 
     frames = {}
     for name, columns in COLUMNS.items():
