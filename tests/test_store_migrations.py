@@ -200,11 +200,15 @@ def test_a_store_at_the_first_revision_upgrades_on_both_backends(store_url: str)
     db.close()
 
 
+# A revision after this code's newest: what a later coursekit would have written.
+NEXT = f"{int(migrations.HEAD) + 1:04d}"
+
+
 def newer(store_url: str) -> None:
     """Mark the store as a later coursekit would: Alembic at a revision this code lacks."""
     engine = sa.create_engine(store_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0004'"))
+        conn.execute(sa.text(f"UPDATE alembic_version SET version_num = '{NEXT}'"))
         conn.execute(sa.text("CREATE TABLE attempt_durations (attempt BIGINT, seconds INTEGER)"))
     engine.dispose()
 
@@ -217,13 +221,15 @@ def test_a_store_from_a_newer_coursekit_is_refused_naming_both_versions(store_ur
     error = caught.value
     assert error.kind == "newer"
     assert error.reason("zh") == (
-        "这个学习记录库由较新版本的 coursekit 创建（库版本 4，本程序支持 3），"
-        "请升级 coursekit 后再使用"
+        f"这个学习记录库由较新版本的 coursekit 创建（库版本 {int(NEXT)}，本程序支持 "
+        f"{int(migrations.HEAD)}），请升级 coursekit 后再使用"
     )
-    assert "(store version 4, this program supports 3)" in str(error)
+    assert f"(store version {int(NEXT)}, this program supports {int(migrations.HEAD)})" in str(
+        error
+    )
     engine = sa.create_engine(store_url)
     with engine.connect() as conn:  # left as it was
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == NEXT
     engine.dispose()
 
 
@@ -235,7 +241,7 @@ def test_a_first_coursekit_store_with_a_migration_this_code_lacks_is_refused(
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("INSERT INTO _coursekit_migrations VALUES ('m002_attempt_duration', 'x')")
     conn.close()
-    with pytest.raises(StoreError, match="库版本 2，本程序支持 3"):
+    with pytest.raises(StoreError, match=f"库版本 2，本程序支持 {int(migrations.HEAD)}"):
         SQLiteStore(path)
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM _coursekit_migrations").fetchone() == (2,)
@@ -246,10 +252,10 @@ def test_schema_version_alone_marks_a_newer_store(tmp_path: Path) -> None:
     path = tmp_path / "learner.sqlite3"
     SQLiteStore(path).close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (3,)
-    conn.execute("PRAGMA user_version = 4")
+    assert conn.execute("PRAGMA user_version").fetchone() == (int(migrations.HEAD),)
+    conn.execute(f"PRAGMA user_version = {int(NEXT)}")
     conn.close()
-    with pytest.raises(StoreError, match="库版本 4，本程序支持 3"):
+    with pytest.raises(StoreError, match=f"库版本 {int(NEXT)}，本程序支持 {int(migrations.HEAD)}"):
         SQLiteStore(path)
 
 

@@ -34,11 +34,14 @@ __all__ = [
     "spreadsheet_text",
     "terminal_text",
     "write_xlsx",
+    "xml_text",
 ]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# The characters XML 1.0 cannot hold (openpyxl refuses them with IllegalCharacterError).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The characters XML 1.0 cannot hold (openpyxl refuses them with IllegalCharacterError,
+# lxml under python-docx with ValueError), and lone surrogates, which no UTF-8 file holds:
+# JSON's "\\ud800" escape gives one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # C0 and C1 controls: an escape sequence in a file name could rewrite the trainer's terminal.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -46,6 +49,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def terminal_text(value: str) -> str:
     """``value`` with control characters shown as ``\\x1b``, for a line printed to a terminal."""
     return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], value)
+
+
+def xml_text(value: str) -> str:
+    """``value`` with what XML 1.0 cannot hold replaced by U+FFFD, for XLSX and DOCX files."""
+    return _NOT_XML.sub("\ufffd", value)
 
 
 def spreadsheet_text(value: str) -> str:
@@ -96,7 +104,7 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, str):
-        return _NOT_XML.sub("\ufffd", value)
+        return xml_text(value)
     return value
 
 

@@ -121,6 +121,26 @@ class StudyFormat(_Source):
     evidence: Evidence
 
 
+class Activity(_Source):
+    """The activity the notice calls for (a 主题党日): its theme and the period it names.
+
+    The branch's ledger (``coursekit ledger``) takes its activity record's
+    theme and dates from here; without it, the theme is the course's title and
+    the dates are those of the members' work.
+    """
+
+    theme: Text = Field(description="the activity's name as the notice words it")
+    start: dt.date = Field(description="the first day of the period the notice names")
+    end: dt.date = Field(description="the last day of that period")
+    evidence: Evidence
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Activity:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
 class Requirement(_Source):
     """A requirement the notice places on organisations or on members, quoted."""
 
@@ -266,6 +286,7 @@ class CourseMeta(_Source):
     modules: list[Slug] = Field(min_length=1, description="module ids, in study order")
     categories: list[Category] = Field(min_length=1)
     study_format: StudyFormat
+    activity: Activity | None = None
     requirements: list[Requirement] = Field(default_factory=list)
     policy: Policy = Policy()
     live: Live = Live()

@@ -1,4 +1,4 @@
-"""An organisation's roster: learner ids, display names and branches (支部), from CSV or XLSX.
+"""An organisation's roster: learner ids, display names, branches (支部) and roles (职务).
 
 A roster comes from the organisation's own spreadsheet, so its columns are found
 by their headers, in Chinese or English and in any order; other columns are
@@ -48,6 +48,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "learner id": ("learner_id", "id", "编号", "党员编号", "工号"),
     "name": ("name", "姓名"),
     "branch": ("branch", "支部", "所在支部"),
+    "role": ("role", "职务", "党内职务", "position"),
 }
 _REQUIRED = ("learner id", "name")
 # Direction marks and overrides reorder what a terminal or a page shows around them.
@@ -178,9 +179,9 @@ def _member(
     def wrong(role: str, message: str) -> None:
         problems.append(Problem(shown, message, line, columns[role].header))
 
-    learner, name, branch = (
-        unicodedata.normalize("NFC", _text(raw(role)).strip())
-        for role in ("learner id", "name", "branch")
+    learner, name, branch, role = (
+        unicodedata.normalize("NFC", _text(raw(column)).strip())
+        for column in ("learner id", "name", "branch", "role")
     )
     number = raw("learner id")
     if isinstance(number, float) and abs(number) >= _EXACT_DIGITS:
@@ -205,9 +206,11 @@ def _member(
         _check_text("name", name, wrong)
     if branch:
         _check_text("branch", branch, wrong)
+    if role:
+        _check_text("role", role, wrong)
     if len(problems) > before:
         return None
-    return RosterEntry(learner, name, branch or None)
+    return RosterEntry(learner, name, branch or None, role or None)
 
 
 _AS_TEXT = "format the column as text and type the ids again"

@@ -105,6 +105,8 @@ def _course_yaml_problems(course: Course, sources: Sources, partial: bool) -> li
     cited: list[tuple[tuple[str | int, ...], Evidence]] = [
         (("study_format", "evidence"), meta.study_format.evidence)
     ]
+    if meta.activity is not None:
+        cited.append((("activity", "evidence"), meta.activity.evidence))
     cited += [
         (("requirements", i, "evidence"), req.evidence) for i, req in enumerate(meta.requirements)
     ]

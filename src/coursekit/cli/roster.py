@@ -25,8 +25,10 @@ def import_cli(file: Path, dry_run: bool, store: str | None) -> None:
 
     Columns are found by their header, in Chinese or English: learner id (learner_id,
     id, 编号, 党员编号, 工号), name (name, 姓名) and, optionally, branch (branch, 支部,
-    所在支部). A bad line stops the import: every problem is listed and nothing is
-    written. Members already in the store but missing from FILE are kept.
+    所在支部) and role (role, 职务, 党内职务): a member whose role is 支部书记 (or 书记) is
+    named as the branch's secretary in `coursekit ledger`. A bad line stops the import:
+    every problem is listed and nothing is written. Members already in the store but
+    missing from FILE are kept.
     """
     from coursekit.cells import terminal_text
     from coursekit.roster import read_roster
@@ -62,7 +64,7 @@ def import_cli(file: Path, dry_run: bool, store: str | None) -> None:
 @store_option
 @report_errors
 def list_cli(branch: str | None, store: str | None) -> None:
-    """List every learner in the store: learner id, name and branch, by branch then id."""
+    """List every learner in the store: learner id, name, branch (and role), by branch then id."""
     from coursekit.cells import terminal_text
     from coursekit.store import open_store
 
@@ -76,14 +78,21 @@ def list_cli(branch: str | None, store: str | None) -> None:
         where = f" in branch {terminal_text(branch)}" if branch is not None else ""
         click.echo(f"no members{where} in the store", err=True)
         return
-    rows = [("learner id", "name", "branch")] + [
-        (terminal_text(lr.id), terminal_text(lr.name), terminal_text(lr.branch or "-"))
+    roles = any(lr.role for lr in learners)
+    rows = [("learner id", "name", "branch", *(("role",) if roles else ()))] + [
+        (
+            terminal_text(lr.id),
+            terminal_text(lr.name),
+            terminal_text(lr.branch or "-"),
+            *((terminal_text(lr.role or "-"),) if roles else ()),
+        )
         for lr in learners
     ]
-    widths = [max(_width(row[i]) for row in rows) for i in range(2)]
+    last = len(rows[0]) - 1
+    widths = [max(_width(row[i]) for row in rows) for i in range(last)]
     for row in rows:
-        padded = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(2)]
-        click.echo("  ".join([*padded, row[2]]))
+        padded = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(last)]
+        click.echo("  ".join([*padded, row[last]]))
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -27,7 +27,7 @@ class Learner:
     called 王伟 in different branches have two ids. On a learner's own machine
     the id is the name they typed; an organisation's roster assigns them.
     ``first_seen``/``last_seen`` are ``None`` for a member on the roster who
-    has not studied yet.
+    has not studied yet. ``role`` is the roster's 职务 (支部书记, 组织委员, …).
     """
 
     id: str
@@ -35,15 +35,17 @@ class Learner:
     branch: str | None = None
     first_seen: str | None = None
     last_seen: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
 class RosterEntry:
-    """One member on an organisation's roster: learner id, display name, branch."""
+    """One member on an organisation's roster: learner id, display name, branch, role (职务)."""
 
     learner: str
     name: str
     branch: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,8 @@ learners = sa.Table(
     sa.Column("branch", sa.Text, nullable=True),
     sa.Column("first_seen", Stamp, nullable=True),
     sa.Column("last_seen", Stamp, nullable=True),
+    # what the roster's 职务 column says: 支部书记 makes the branch's secretary (the ledger)
+    sa.Column("role", sa.Text, nullable=True),
     sa.Index("learners_by_branch", "branch"),
 )
 

@@ -213,18 +213,22 @@ class SQLStore:
     def import_roster(self, entries: Sequence[RosterEntry]) -> RosterCounts:
         """Add or update the members on a roster, in one transaction.
 
-        A member new to the store is added; one whose name or branch changed is
-        updated; members the roster does not list are kept, with their work.
+        A member new to the store is added; one whose name, branch or role
+        changed is updated; members the roster does not list are kept, with their work.
         """
         added = updated = 0
         with self._write() as c:
             known = {
-                row.id: (row.name, row.branch)
-                for row in c.execute(sa.select(learners.c.id, learners.c.name, learners.c.branch))
+                row.id: (row.name, row.branch, row.role)
+                for row in c.execute(
+                    sa.select(learners.c.id, learners.c.name, learners.c.branch, learners.c.role)
+                )
             }
             new = [e for e in entries if e.learner not in known]
             changed = [
-                e for e in entries if e.learner in known and known[e.learner] != (e.name, e.branch)
+                e
+                for e in entries
+                if e.learner in known and known[e.learner] != (e.name, e.branch, e.role)
             ]
             if new:
                 # a kernel may add one of them meanwhile (PostgreSQL reads committed rows
@@ -233,18 +237,34 @@ class SQLStore:
                 c.execute(
                     stmt.on_conflict_do_update(
                         index_elements=[learners.c.id],
-                        set_={"name": stmt.excluded.name, "branch": stmt.excluded.branch},
+                        set_={
+                            "name": stmt.excluded.name,
+                            "branch": stmt.excluded.branch,
+                            "role": stmt.excluded.role,
+                        },
                     ),
-                    [{"id": e.learner, "name": e.name, "branch": e.branch} for e in new],
+                    [
+                        {"id": e.learner, "name": e.name, "branch": e.branch, "role": e.role}
+                        for e in new
+                    ],
                 )
                 added = len(new)
             if changed:
                 c.execute(
                     learners.update()
                     .where(learners.c.id == sa.bindparam("learner_id"))
-                    .values(name=sa.bindparam("new_name"), branch=sa.bindparam("new_branch")),
+                    .values(
+                        name=sa.bindparam("new_name"),
+                        branch=sa.bindparam("new_branch"),
+                        role=sa.bindparam("new_role"),
+                    ),
                     [
-                        {"learner_id": e.learner, "new_name": e.name, "new_branch": e.branch}
+                        {
+                            "learner_id": e.learner,
+                            "new_name": e.name,
+                            "new_branch": e.branch,
+                            "new_role": e.role,
+                        }
                         for e in changed
                     ],
                 )
@@ -558,7 +578,13 @@ class SQLStore:
         """
         with self._write() as c:
             batch = [
-                {"id": p.id, "name": p.name, "branch": p.branch, "first_seen": p.first_seen}
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "branch": p.branch,
+                    "role": p.role,
+                    "first_seen": p.first_seen,
+                }
                 for p in people
             ]
             if batch:

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Every revision this code knows, oldest first; the last is the schema it writes.
-REVISIONS = ("0001", "0002", "0003")
+REVISIONS = ("0001", "0002", "0003", "0004")
 HEAD = REVISIONS[-1]
 #: The first coursekit's list of applied migrations, and the one migration it knew.
 LEGACY_TABLE = "_coursekit_migrations"
