@@ -110,8 +110,8 @@ def _xlsx_value(value: Any) -> Any:
 
 def write_xlsx(frames: Mapping[str, pd.DataFrame], path: Path) -> None:
     """Write one sheet per frame; every text cell is stored as a string, never a formula."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     for name, frame in frames.items():

@@ -445,6 +445,7 @@ def claim(
     force: bool = False,
     adopt: Mapping[str, str] | None = None,
     marked: Callable[[Path], bool] | None = None,
+    private: bool = False,
 ) -> Output:
     """Check that ``command`` may write the folder ``out``; refuse with a reason otherwise.
 
@@ -455,8 +456,12 @@ def claim(
     those files as written by it. ``marked(out)`` says whether a folder without
     a manifest holds files that each carry the command's own marker; such a
     command writes its files in place, so the folder's parent need not be writable.
+    ``private`` output (learners' names and work: a report, a ledger) is refused
+    inside a folder ``publish`` wrote, which is made to be put on a web server.
     """
     resolved = _own_folder(out, inputs)
+    if private:
+        _refuse_public(out, resolved)
     remove_debris(resolved.parent, debris_pattern(resolved), restore=resolved)
     owned: dict[str, str] = {}
     extra: dict[str, Any] = {}
@@ -494,6 +499,16 @@ def _own_folder(out: Path, inputs: Iterable[Path | None]) -> Path:
                 f"{out}: the output folder {what} an input ({given}); choose another --out"
             )
     return resolved
+
+
+def _refuse_public(out: Path, resolved: Path) -> None:
+    for folder in resolved.parents:
+        manifest = _read_manifest(folder)
+        if manifest is not None and manifest.get("command") == "publish":
+            raise OutputRefused(
+                f"{out}: is inside {folder}, a site coursekit publish wrote for the web; "
+                "learners' names and work never go there: choose a folder outside it"
+            )
 
 
 def _what_it_owns(

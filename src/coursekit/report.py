@@ -617,7 +617,7 @@ def claim_report(
     """
     from coursekit.outputs import claim
 
-    output = claim(out, "report", inputs=[*records, course.root], force=force)
+    output = claim(out, "report", inputs=[*records, course.root], force=force, private=True)
     output.check(report_files(xlsx))
     return output
 
@@ -676,7 +676,7 @@ def write_report(
 def need_openpyxl() -> None:
     """Refuse ``--xlsx`` before any work when openpyxl, which writes the XLSX, is missing."""
     try:
-        import openpyxl  # type: ignore[import-untyped]  # noqa: F401 - XLSX is written with it
+        import openpyxl  # noqa: F401 - XLSX is written with it
     except ImportError:
         raise MissingExtra("--xlsx needs openpyxl: pip install 'coursekit[xlsx]'") from None
 

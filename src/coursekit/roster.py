@@ -285,7 +285,7 @@ def _records(text: str, shown: str) -> Rows:
 def _xlsx_rows(path: Path, shown: str) -> Rows:
     """(row number, cell values) for each row of the workbook's first sheet."""
     try:
-        from openpyxl import load_workbook  # type: ignore[import-untyped]
+        from openpyxl import load_workbook
     except ImportError:
         raise MissingExtra(
             "reading an .xlsx roster needs openpyxl: pip install 'coursekit[xlsx]'"

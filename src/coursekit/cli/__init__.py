@@ -30,6 +30,7 @@ COMMANDS = {
     "publish": "coursekit.cli.publish:publish_command",
     "record": "coursekit.cli.records:record_command",
     "report": "coursekit.cli.report:report_command",
+    "ledger": "coursekit.cli.ledger:ledger_command",
     "strip": "coursekit.cli.strip:strip_command",
     "roster": "coursekit.cli.roster:roster_command",
     "serve": "coursekit.cli.serve:serve_command",
