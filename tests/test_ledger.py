@@ -29,7 +29,6 @@ from coursekit.ledger.write import branch_folder
 from coursekit.model import Course
 from coursekit.records import export_record, write_record
 from coursekit.store import RosterEntry, SQLStore, open_store
-
 from test_cohort_report import right, wrong
 
 FORMULA = '=HYPERLINK("http://example.invalid/?"&A1,"点我")'
