@@ -14,13 +14,13 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 
-from coursekit.errors import CourseInvalid, CoursekitError
+from coursekit.errors import CourseInvalid, CoursekitError, Problem
 
 __all__ = [
     "HELP",
@@ -28,6 +28,7 @@ __all__ = [
     "course_option",
     "describe_os_error",
     "exit_with",
+    "missing_paths",
     "report_errors",
     "store_option",
 ]
@@ -87,6 +88,13 @@ def describe_os_error(exc: OSError) -> str:
     if exc.filename2 is not None:
         where += f" -> {os.fsdecode(exc.filename2)}"
     return f"{where}: {why}"
+
+
+def missing_paths(paths: Iterable[Path]) -> list[Problem]:
+    """An input path that names nothing is a mistake to report, not a file to skip."""
+    return [
+        Problem(str(path), "no such file or folder") for path in paths if not os.path.lexists(path)
+    ]
 
 
 def report_errors(func: F) -> F:

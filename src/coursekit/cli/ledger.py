@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from coursekit.cli._options import HELP, course_option, report_errors
-from coursekit.cli.report import _missing
+from coursekit.cli._options import HELP, course_option, missing_paths, report_errors
 from coursekit.errors import CourseInvalid, Problem
 
 if TYPE_CHECKING:
@@ -92,7 +91,9 @@ def ledger_command(
         raise click.UsageError(
             "--roster goes with record files; a store has its roster (coursekit roster import)"
         )
-    missing = _missing([*records, *([roster] if roster else []), *([template] if template else [])])
+    missing = missing_paths(
+        [*records, *([roster] if roster else []), *([template] if template else [])]
+    )
     if missing:
         raise CourseInvalid(missing)
     wanted = {unicodedata.normalize("NFC", b.strip()) for b in branches} or None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
-from coursekit.cli._options import HELP, course_option, report_errors
-from coursekit.errors import CourseInvalid, Problem
+from coursekit.cli._options import HELP, course_option, missing_paths, report_errors
+from coursekit.errors import CourseInvalid
 from coursekit.report import (
     Cohort,
     build_report,
@@ -21,13 +19,6 @@ from coursekit.report import (
     summary_lines,
     write_report,
 )
-
-
-def _missing(paths: Iterable[Path]) -> list[Problem]:
-    """A records path that names nothing is a mistake to report, not a file to skip."""
-    return [
-        Problem(str(path), "no such file or folder") for path in paths if not os.path.lexists(path)
-    ]
 
 
 @click.command(context_settings=HELP)
@@ -79,7 +70,7 @@ def report_command(
 
     if bool(records) == (store is not None):
         raise click.UsageError("give record files (or folders, or zips), or --store, not both")
-    missing = _missing(records)
+    missing = missing_paths(records)
     if missing:
         raise CourseInvalid(missing)
     loaded = load_course(course)
