@@ -408,6 +408,20 @@ def test_export_refuses_the_store_itself(tmp_path: Path, one_learner: Path) -> N
     assert result.exit_code == 2 and "is the learner store" in result.stderr
 
 
+def test_export_refuses_a_published_site(tmp_path: Path, one_learner: Path) -> None:
+    """publish keeps files it did not write: a record put into the site would go online."""
+    site = tmp_path / "site"
+    result = CliRunner().invoke(main, ["publish", "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    out = site / "records" / "me.json"
+    result = CliRunner().invoke(main, ["record", "export", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: {out}: is inside {site.resolve()}, a site coursekit publish wrote" in result.stderr
+    )
+    assert not (site / "records").exists()
+
+
 def test_export_refuses_the_store_coursekit_store_names(
     tmp_path: Path, one_learner: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

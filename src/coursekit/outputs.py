@@ -68,6 +68,7 @@ __all__ = [
     "check_writable",
     "claim",
     "debris_pattern",
+    "refuse_public",
     "remove_debris",
     "sha256",
 ]
@@ -461,7 +462,7 @@ def claim(
     """
     resolved = _own_folder(out, inputs)
     if private:
-        _refuse_public(out, resolved)
+        refuse_public(out)
     remove_debris(resolved.parent, debris_pattern(resolved), restore=resolved)
     owned: dict[str, str] = {}
     extra: dict[str, Any] = {}
@@ -501,8 +502,13 @@ def _own_folder(out: Path, inputs: Iterable[Path | None]) -> Path:
     return resolved
 
 
-def _refuse_public(out: Path, resolved: Path) -> None:
-    for folder in resolved.parents:
+def refuse_public(out: Path) -> None:
+    """Refuse ``out`` (a folder or a file of learner data) inside a site ``publish`` wrote.
+
+    A published site is made to be copied to a web server, and a publish keeps
+    the files it did not write: learners' names and work put there would go too.
+    """
+    for folder in out.resolve().parents:
         manifest = _read_manifest(folder)
         if manifest is not None and manifest.get("command") == "publish":
             raise OutputRefused(

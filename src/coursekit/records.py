@@ -419,9 +419,10 @@ def check_export_target(out: Path, store: str | None) -> Path:
     """Refuse, before the store is opened, to write a record where it would destroy a file.
 
     ``out`` and the page beside it may each be new, or a record (or record page)
-    written before; never the store, nor anything else. Returns the page's path.
+    written before; never the store, nor anything else, nor inside a published
+    site (a record holds the learner's name and work). Returns the page's path.
     """
-    from coursekit.outputs import OutputRefused, check_writable
+    from coursekit.outputs import OutputRefused, check_writable, refuse_public
 
     if out.suffix.lower() in (".html", ".htm"):
         raise OutputRefused(
@@ -429,6 +430,7 @@ def check_export_target(out: Path, store: str | None) -> Path:
             "the readable page is written beside it as .html"
         )
     page = out.with_suffix(".html")
+    refuse_public(out)
     db = _store_file(store)
     if db is not None:
         taken = {db.resolve(), *(db.resolve().with_name(db.name + s) for s in _STORE_FILES)}
