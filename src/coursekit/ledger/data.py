@@ -272,8 +272,8 @@ def _assemble(
         if branches is not None and person.branch not in branches:
             continue
         done = work.get(person.learner, _Work())
-        if not person.on_roster and done.first_at is None:
-            continue  # nobody's roster and no work: not the branch's
+        if done.first_at is None and (not person.on_roster or person.branch is None):
+            continue  # no work, and no branch on a roster that expects them: nobody's absentee
         grouped[person.branch].append(
             Member(
                 learner=person.learner,
@@ -326,7 +326,7 @@ def ledger_from_store(
     """
     import sqlalchemy as sa
 
-    from coursekit.store.cohort import BLANK, cohort_counts
+    from coursekit.store.cohort import BLANK, cohort_counts, nonblank
     from coursekit.store.schema import attempts, learners, reads, reflections
 
     counts = cohort_counts(store, course, branches)
@@ -371,26 +371,24 @@ def ledger_from_store(
                     work.setdefault(learner, _Work()).reflections.append(
                         Written(prompts[reflection], reflection, text, at)
                     )
-        # Everything the learner did in the course, retired items included, as the report's
-        # participation counts it.
+        # Everything the learner did in the course, retired items included, as the report
+        # counts a learner's work; a reflection emptied again is no work.
+        said = nonblank(reflections.c.text, store.backend)
         spans = sa.union_all(
             *(
                 sa.select(
                     t.c.learner, sa.func.min(stamp).label("lo"), sa.func.max(stamp).label("hi")
                 )
-                .where(t.c.course_id == cid, *within(t.c.learner))
+                .where(t.c.course_id == cid, *within(t.c.learner), *where)
                 .group_by(t.c.learner)
-                for t, stamp in (
-                    (attempts, attempts.c.at),
-                    (reads, reads.c.done_at),
-                    (reflections, reflections.c.updated_at),
+                for t, stamp, where in (
+                    (attempts, attempts.c.at, []),
+                    (reads, reads.c.done_at, []),
+                    (reflections, reflections.c.updated_at, [said]),
                 )
             )
         ).subquery()
-        active = set(counts.active["learner"])
         for learner, lo, hi in c.execute(sa.select(spans.c.learner, spans.c.lo, spans.c.hi)):
-            if learner not in active:
-                continue  # only blank reflections: no work, as the report counts it
             held = work.setdefault(learner, _Work())
             held.first_at, _ = _bounds([*filter(None, [held.first_at, lo])])
             _, held.last_at = _bounds([*filter(None, [held.last_at, hi])])
@@ -427,7 +425,6 @@ def ledger_from_cohort(
     for entry in roster or ():
         people.append(_Person(entry.learner, entry.name, entry.branch, entry.role, True))
         listed.add(entry.learner)
-    active = set(counts.active["learner"])
     for _, record in cohort.records:
         held = work.setdefault(record.learner, _Work())
         stamps: list[str] = []
@@ -444,8 +441,7 @@ def ledger_from_cohort(
                         held.reflections.append(
                             Written(prompts[r.reflection], r.reflection, r.text, r.updated_at)
                         )
-        if record.learner in active:
-            held.first_at, held.last_at = _bounds(stamps)
+        held.first_at, held.last_at = _bounds(stamps)
         if record.learner not in listed:
             people.append(
                 _Person(

@@ -36,7 +36,7 @@ from coursekit.store.sql import SQLStore
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BLANK", "COLUMNS", "CohortCounts", "cohort_counts"]
+__all__ = ["BLANK", "COLUMNS", "CohortCounts", "cohort_counts", "nonblank"]
 
 #: What a reflection that says nothing is made of (CJK space included): SQL's trim and
 #: Python's ``str.strip(BLANK)`` agree on it.
@@ -87,7 +87,8 @@ def _within(column: sa.ColumnElement[str], branches: Collection[str] | None) -> 
     return [column.in_(members.scalar_subquery())]
 
 
-def _nonblank(column: sa.ColumnElement[str], backend: str) -> sa.ColumnElement[bool]:
+def nonblank(column: sa.ColumnElement[str], backend: str) -> sa.ColumnElement[bool]:
+    """The text in ``column`` holds more than :data:`BLANK`: a reflection that says something."""
     strip = sa.func.btrim if backend == "postgresql" else sa.func.trim
     return strip(column, sa.literal(BLANK)) != ""
 
@@ -321,7 +322,7 @@ def _count(
     )
     r, p = reflections.c, prompts.c
     written = sa.and_(
-        r.course_id == cid, _nonblank(r.text, store.backend), *_within(r.learner, branches)
+        r.course_id == cid, nonblank(r.text, store.backend), *_within(r.learner, branches)
     )
     wrote = _frame(
         c,
@@ -378,7 +379,7 @@ def _active(
     """
     import pandas as pd
 
-    written = sa.case((_nonblank(reflections.c.text, backend), 1), else_=0)
+    written = sa.case((nonblank(reflections.c.text, backend), 1), else_=0)
     union = sa.union_all(
         sa.select(attempts.c.learner, sa.func.count().label("n"))
         .where(attempts.c.course_id == cid, *_within(attempts.c.learner, branches))
