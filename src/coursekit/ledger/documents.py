@@ -1,0 +1,671 @@
+"""The ledger's two Word documents, per branch: the activity record and the compilation.
+
+* 主题党日活动记录 (:func:`activity_record`): a form of label and value rows,
+  the theme, dates, basis, format and content from the course, participation
+  from the members' work, and blank rows to fill in and sign by hand;
+* 心得体会汇编 (:func:`reflections_compilation`): a contents list (a Word TOC
+  field whose entries are already filled in, so that it shows before Word or
+  WPS refresh it), then every reflection under its module and prompt.
+
+Both are written into a template (:data:`TEMPLATE`, or an organisation's
+house template, as pandoc's ``--reference-doc``): its styles, page setup,
+headers and footers are kept and its body is replaced. The text takes its
+fonts from the styles (Normal, Title, Heading 1, Heading 2, Table Grid); runs
+carry only bold and the footnote's size, so a house template's fonts win.
+
+Learners' names and reflections are hostile. Each lands as the text of a run,
+never as markup or a field; what XML cannot hold becomes U+FFFD
+(:func:`~coursekit.cells.xml_text`), and so do the bidirectional overrides
+and isolates, which would reorder the rest of a line in the secretary's copy.
+
+python-docx is imported inside the functions: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import io
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from coursekit import intake
+from coursekit.cells import xml_text
+from coursekit.errors import CourseInvalid, Problem, RecordInvalid
+from coursekit.messages import msg
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.table import _Cell
+    from docx.text.paragraph import Paragraph
+
+    from coursekit.ledger.data import Branch, Ledger, Member, Written
+
+__all__ = [
+    "PARAGRAPH_STYLES",
+    "TABLE_STYLE",
+    "TEMPLATE",
+    "activity_record",
+    "check_template",
+    "reflections_compilation",
+]
+
+#: The template shipped in the package (made by ``templates/ledger/make_template.py``).
+TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "ledger" / "ledger.docx"
+#: The paragraph styles the documents use; a house template must have each of them.
+PARAGRAPH_STYLES = ("Normal", "Title", "Heading 1", "Heading 2")
+#: The table style of the activity record's form.
+TABLE_STYLE = "Table Grid"
+
+MiB = 1024 * 1024
+#: A template is read whole: a house template with its logos stays far below this.
+MAX_TEMPLATE_BYTES = 16 * MiB
+#: What a template may say it unpacks to (pictures are stored about 1:1; XML packs 5-10:1).
+TEMPLATE_UNPACKED = 128 * MiB
+
+# Explicit embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_LINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+_DIGITS = "零一二三四五六七八九"
+# Where w:updateFields goes among w:settings' children (the schema's order): before these.
+_SETTINGS_AFTER_UPDATE = (
+    "hdrShapeDefaults",
+    "footnotePr",
+    "endnotePr",
+    "compat",
+    "docVars",
+    "rsids",
+    "mathPr",
+    "attachedSchema",
+    "themeFontLang",
+    "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures",
+    "forceUpgrade",
+    "captions",
+    "readModeInkLockDown",
+    "smartTagType",
+    "schemaLibrary",
+    "shapeDefaults",
+    "doNotEmbedSmartTags",
+    "decimalSymbol",
+    "listSeparator",
+)
+
+
+def _text(value: str) -> str:
+    """A learner's (or course's) string as it may stand in a run of a Word document."""
+    return _BIDI.sub("\ufffd", xml_text(value))
+
+
+# --- the template ---------------------------------------------------------------------------
+
+
+def check_template(path: Path) -> None:
+    """Refuse a template that cannot be used, before any work is done.
+
+    It must be a regular file of at most :data:`MAX_TEMPLATE_BYTES`, a zip
+    that is no zip bomb, a document python-docx reads, with the paragraph
+    styles :data:`PARAGRAPH_STYLES` and the table style :data:`TABLE_STYLE`.
+    Raises :class:`~coursekit.errors.CourseInvalid` with one problem saying why.
+    """
+    _template(path)
+
+
+def _template(path: Path) -> Document:
+    """The template at ``path``, read within bounds and checked; ``CourseInvalid`` if unusable."""
+    shown = intake.shown(str(path))
+    data = _template_bytes(path, shown)
+    from docx import Document as open_document
+
+    try:
+        document = open_document(io.BytesIO(data))
+    except Exception as exc:  # python-docx, zipfile and lxml raise many kinds
+        why = intake.shown(f"{type(exc).__name__}: {exc}")[:300]
+        raise CourseInvalid(
+            [Problem(shown, f"not a Word document (.docx) python-docx can read ({why})")]
+        ) from None
+    missing = _missing_styles(document)
+    if missing:
+        raise CourseInvalid(
+            [
+                Problem(
+                    shown,
+                    f"the template has no {', '.join(missing)}; the ledger's documents use the "
+                    f"paragraph styles {', '.join(PARAGRAPH_STYLES)} and the table style "
+                    f"{TABLE_STYLE} (Word's names)",
+                )
+            ]
+        )
+    return document
+
+
+def _template_bytes(path: Path, shown: str) -> bytes:
+    try:
+        fd, size = intake.open_regular(path)
+    except RecordInvalid as exc:
+        raise CourseInvalid([Problem(shown, exc.reason)]) from None
+    with os.fdopen(fd, "rb") as file:
+        if size > MAX_TEMPLATE_BYTES:
+            refused: str | None = f"too large ({size:,} bytes; the limit is {MAX_TEMPLATE_BYTES:,})"
+        else:
+            refused = intake.zip_refusal(fd, size, TEMPLATE_UNPACKED)
+        if refused:
+            raise CourseInvalid([Problem(shown, f"not usable as a Word template: {refused}")])
+        file.seek(0)  # the zip check moved the shared offset
+        data = file.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise CourseInvalid([Problem(shown, f"grew past {MAX_TEMPLATE_BYTES:,} bytes as read")])
+    return data
+
+
+def _missing_styles(document: Document) -> list[str]:
+    from docx.enum.style import WD_STYLE_TYPE
+
+    wanted = [(name, WD_STYLE_TYPE.PARAGRAPH) for name in PARAGRAPH_STYLES]
+    wanted.append((TABLE_STYLE, WD_STYLE_TYPE.TABLE))
+    missing = []
+    for name, kind in wanted:
+        try:
+            style = document.styles[name]
+        except KeyError:
+            style = None
+        if style is None or style.type != kind:
+            what = "paragraph" if kind == WD_STYLE_TYPE.PARAGRAPH else "table"
+            missing.append(f"{what} style '{name}'")
+    return missing
+
+
+def _blank(template: Path | None) -> Document:
+    """The template with its body cleared (its last section's page setup, headers and
+    footers kept), and properties of the template's author removed."""
+    from docx.oxml.ns import qn
+
+    document = _template(TEMPLATE if template is None else template)
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    properties = document.core_properties
+    properties.author = properties.last_modified_by = "coursekit"
+    properties.comments = properties.keywords = properties.subject = ""
+    properties.created = properties.modified = dt.datetime.now(dt.timezone.utc).replace(
+        microsecond=0
+    )
+    return document
+
+
+def _saved(document: Document) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+class _Words:
+    """The catalogue's words and the course's dates, in the course's language."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.lang = ledger.course.meta.lang
+
+    def __call__(self, key: str, /, **fields: object) -> str:
+        return msg(self.lang, key, **fields)
+
+    def day(self, day: dt.date) -> str:
+        return self("format.date", year=day.year, month=day.month, day=day.day, iso=day.isoformat())
+
+    def days(self, first: dt.date, last: dt.date) -> str:
+        """``2020年2月``, a whole month; ``2020年2月3日``, one day; else from one to the other."""
+        whole_month = (
+            first.day == 1
+            and (first.year, first.month) == (last.year, last.month)
+            and last.day == calendar.monthrange(last.year, last.month)[1]
+        )
+        if whole_month:
+            return self(
+                "ledger.docx.month", year=first.year, month=first.month, iso=f"{first:%Y-%m}"
+            )
+        if first == last:
+            return self.day(first)
+        return self("ledger.docx.range", start=self.day(first), end=self.day(last))
+
+    def joined(self, items: Sequence[str]) -> str:
+        return self("format.sep").join(items)
+
+    def count(self, number: int) -> str:
+        return self("ledger.docx.people", count=number)
+
+    def ordinal(self, number: int) -> str:
+        """一, 二, … 九十九 in Chinese; the digits otherwise."""
+        if self.lang != "zh" or not 0 < number < 100:
+            return str(number)
+        tens, ones = divmod(number, 10)
+        head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+        return head + (_DIGITS[ones] if ones else "")
+
+    def branch(self, branch: Branch) -> str:
+        return self("ledger.docx.no_branch") if branch.name is None else _text(branch.name)
+
+    def theme(self) -> str:
+        course = self.ledger.course
+        activity = course.meta.activity
+        return _text(activity.theme if activity is not None else course.title)
+
+    def today(self) -> dt.date:
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.ledger.course.meta.timezone)).date()
+
+
+def _titled(title: str) -> str:
+    """A title to stand inside 《》: its own 《》 become 〈〉, as nested titles are marked."""
+    return _text(title).replace("《", "〈").replace("》", "〉")
+
+
+def _name(member: Member) -> str:
+    return _text(member.name.strip() or member.learner)
+
+
+# --- 主题党日活动记录 ------------------------------------------------------------------------
+
+# A row of the form: its label, and the lines of its value as (text, bold).
+_Row = tuple[str, list[tuple[str, bool]]]
+
+
+def activity_record(ledger: Ledger, branch: Branch, template: Path | None = None) -> bytes:
+    """The branch's activity record (主题党日活动记录), the bytes of a .docx file.
+
+    A form of label and value rows: the branch, the theme, the period (and
+    the days of the members' work), the notice it follows, how and what was
+    studied, the secretary, the counts of members and of work, the members
+    who took no part, and blank rows for the host, the recorder, the
+    secretary's signature and the date.
+    """
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
+    from docx.shared import Cm, Pt
+
+    words = _Words(ledger)
+    document = _blank(template)
+    document.core_properties.title = words("ledger.docx.record_title")
+    document.add_paragraph(words("ledger.docx.record_title"), style="Title")
+
+    rows = _record_rows(words, branch)
+    signing = [
+        words("ledger.docx.host"),
+        words("ledger.docx.recorder"),
+        words("ledger.docx.signature"),
+        words("ledger.docx.date"),
+    ]
+    table = document.add_table(rows=len(rows) + len(signing), cols=2)
+    table.style = document.styles[TABLE_STYLE]
+    table.autofit = False
+    section = document.sections[-1]
+    width = int(section.page_width or Cm(21)) - int(section.left_margin or 0)
+    width -= int(section.right_margin or 0)
+    label_width = min(Cm(3.6), width // 4)
+    # LibreOffice lays a table out by its grid, Word by its cells: both are set.
+    table.columns[0].width = label_width
+    table.columns[1].width = width - label_width
+    for row in table.rows:
+        row.cells[0].width = label_width
+        row.cells[1].width = width - label_width
+    for index, (label, lines) in enumerate(rows):
+        cells = table.rows[index].cells
+        _label(cells[0], label)
+        cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        _lines(cells[1], lines)
+    for offset, label in enumerate(signing):
+        row = table.rows[len(rows) + offset]
+        _label(row.cells[0], label)
+        row.cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        row.height = Cm(1.6)  # room to write and to sign by hand
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+
+    note = document.add_paragraph()
+    note.paragraph_format.space_before = Pt(6)
+    run = note.add_run(
+        words(
+            "ledger.docx.footnote",
+            source=_text(ledger.source),
+            date=words.day(words.today()),
+        )
+    )
+    run.font.size = Pt(9)
+    return _saved(document)
+
+
+def _record_rows(words: _Words, branch: Branch) -> list[_Row]:
+    ledger = words.ledger
+    course = ledger.course
+    meta = course.meta
+    modules = [m.id for m in course.modules]
+    expected = branch.roster_members
+    present = [m for m in expected if m.took_part]
+    off_roster = [m for m in branch.participants if m not in expected]
+    writers = [m for m in branch.members if m.reflections]
+    all_read = [m for m in expected if all(module in m.reads for module in modules)]
+
+    span = branch.span()
+    worked = None
+    if span is not None:
+        first, last = (ledger.local_date(stamp) for stamp in span)
+        if first is not None and last is not None:
+            worked = words.days(first, last)
+    if meta.activity is not None:
+        when = [
+            (words.days(meta.activity.start, meta.activity.end), False),
+            (words("ledger.docx.work_dates", dates=worked or words("ledger.docx.none")), False),
+        ]
+    else:
+        when = [(worked or words("ledger.docx.none"), False)]
+
+    study = meta.study_format
+    how = [_text(study.mode)]
+    if study.online:
+        how.append(
+            words("ledger.docx.online", channels=words.joined([_text(c) for c in study.online]))
+        )
+    how.append(_text(study.schedule))
+
+    content: list[tuple[str, bool]] = []
+    for number, category in enumerate(meta.categories, 1):
+        content.append(
+            (
+                words(
+                    "ledger.docx.category", number=words.ordinal(number), name=_text(category.name)
+                ),
+                True,
+            )
+        )
+        content += [
+            (words("ledger.docx.module", label=_text(m.label), title=_titled(m.title)), False)
+            for m in course.modules
+            if m.meta.category == category.id
+        ]
+
+    rate = words("format.none")
+    if expected:
+        share = f"{100 * len(present) / len(expected):.1f}".removesuffix(".0")
+        rate = words("ledger.docx.percent", share=share)
+    participants = [(words.count(len(present)), False)]
+    if off_roster:
+        participants.append(
+            (
+                words(
+                    "ledger.docx.off_roster",
+                    count=len(off_roster),
+                    names=words.joined([_name(m) for m in off_roster]),
+                ),
+                False,
+            )
+        )
+    if not branch.roster_known:
+        absent = words("ledger.docx.no_roster")
+    elif branch.absent:
+        absent = words.joined([_name(m) for m in branch.absent])
+    else:
+        absent = words("ledger.docx.none")
+    written = sum(len(m.reflections) for m in branch.members)
+
+    def one(text: str) -> list[tuple[str, bool]]:
+        return [(text, False)]
+
+    return [
+        (words("ledger.docx.branch"), one(words.branch(branch))),
+        (words("ledger.docx.theme"), one(words.theme())),
+        (words("ledger.docx.time"), when),
+        (
+            words("ledger.docx.basis"),
+            one(
+                words(
+                    "ledger.docx.basis_value",
+                    issuer=_text(meta.issuer),
+                    title=_titled(meta.title),
+                    date=words.day(meta.date),
+                )
+            ),
+        ),
+        (words("ledger.docx.format"), one(words("format.pair_sep").join(how))),
+        (words("ledger.docx.content"), content),
+        (
+            words("ledger.docx.secretary"),
+            one(words.joined([_name(m) for m in branch.secretaries])),
+        ),
+        (words("ledger.docx.expected"), one(words.count(len(expected)))),
+        (words("ledger.docx.present"), participants),
+        (words("ledger.docx.rate"), one(rate)),
+        (words("ledger.docx.all_read"), one(words.count(len(all_read)))),
+        (
+            words("ledger.docx.wrote"),
+            one(words("ledger.docx.written", count=written, writers=len(writers))),
+        ),
+        (words("ledger.docx.absent"), one(absent)),
+    ]
+
+
+def _label(cell: _Cell, text: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run(text).bold = True
+
+
+def _lines(cell: _Cell, lines: Sequence[tuple[str, bool]]) -> None:
+    """One paragraph per line in ``cell`` (which holds one empty paragraph already)."""
+    for index, (text, bold) in enumerate(lines):
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        run = paragraph.add_run(text)
+        if bold:
+            run.bold = True
+
+
+# --- 心得体会汇编 ------------------------------------------------------------------------------
+
+
+def reflections_compilation(ledger: Ledger, branch: Branch, template: Path | None = None) -> bytes:
+    """The branch's compilation of reflections (心得体会汇编), the bytes of a .docx file.
+
+    After the title and a contents list, each module with prompts is a
+    Heading 1 (its label and title) and each of its prompts a Heading 2; under
+    a prompt, every member's reflection on it, in the branch's order: the
+    name in bold and the day it was saved, then the text, a paragraph per
+    line. A prompt nobody answered says so.
+    """
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+
+    words = _Words(ledger)
+    course = ledger.course
+    document = _blank(template)
+    document.core_properties.title = words("ledger.docx.compilation_title")
+    document.add_paragraph(words("ledger.docx.compilation_title"), style="Title")
+    for line in (
+        words("ledger.docx.subtitle_branch", branch=words.branch(branch)),
+        words("ledger.docx.subtitle_theme", theme=words.theme()),
+    ):
+        document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    headings: list[tuple[int, str]] = []
+    for module in course.modules:
+        if module.reflections:
+            headings.append((1, _module_heading(words, module.label, module.title)))
+            headings += [(2, _text(r.prompt)) for r in module.reflections]
+    contents = document.add_paragraph()
+    contents.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    contents.paragraph_format.space_before = contents.paragraph_format.space_after = None
+    contents.add_run(words("ledger.docx.contents")).bold = True
+    anchors = _contents(document, headings)
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    order = iter(anchors)
+    for module in course.modules:
+        if not module.reflections:
+            continue
+        _heading(document, _module_heading(words, module.label, module.title), 1, next(order))
+        for prompt in module.reflections:
+            _heading(document, _text(prompt.prompt), 2, next(order))
+            answers = [
+                (member, written)
+                for member in branch.members
+                for written in member.reflections
+                if written.module == module.id and written.reflection == prompt.id
+            ]
+            if not answers:
+                document.add_paragraph(words("ledger.docx.nobody"))
+            for member, written in answers:
+                _reflection(document, words, member, written)
+    _update_fields_on_open(document)
+    return _saved(document)
+
+
+def _module_heading(words: _Words, label: str, title: str) -> str:
+    return words("ledger.docx.module_heading", label=_text(label), title=_text(title))
+
+
+def _reflection(document: Document, words: _Words, member: Member, written: Written) -> None:
+    from docx.shared import Pt
+
+    head = document.add_paragraph()
+    head.paragraph_format.space_before = Pt(6)
+    head.paragraph_format.keep_with_next = True
+    head.add_run(_name(member)).bold = True
+    day = words.ledger.local_date(written.at)
+    if day is not None:
+        head.add_run(words("ledger.docx.saved_on", date=words.day(day)))
+    for line in _LINES.split(written.text):
+        if line.strip():
+            _indented(document.add_paragraph(_text(line.strip())))
+
+
+def _indented(paragraph: Paragraph) -> None:
+    """A first-line indent of two characters, as Chinese prose is set."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    paragraph.paragraph_format.first_line_indent = Pt(24)
+    indent = paragraph._p.get_or_add_pPr().get_or_add_ind()
+    indent.set(qn("w:firstLineChars"), "200")  # Word and WPS: in characters of the style's size
+
+
+# --- the contents list -----------------------------------------------------------------------
+
+
+def _element(tag: str, text: str | None = None, **attributes: str) -> Any:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    element = OxmlElement(tag)
+    for name, value in attributes.items():
+        element.set(qn(f"w:{name}") if ":" not in name else qn(name), value)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _field_runs(instruction: str, shown: str) -> Iterator[Any]:
+    """The runs of a complex field: begin, the instruction, separate, its shown result, end."""
+    for part in (
+        _element("w:fldChar", fldCharType="begin"),
+        _element("w:instrText", instruction, **{"xml:space": "preserve"}),
+        _element("w:fldChar", fldCharType="separate"),
+    ):
+        run = _element("w:r")
+        run.append(part)
+        yield run
+    if shown:
+        run = _element("w:r")
+        run.append(_element("w:t", shown, **{"xml:space": "preserve"}))
+        yield run
+    run = _element("w:r")
+    run.append(_element("w:fldChar", fldCharType="end"))
+    yield run
+
+
+def _contents(document: Document, headings: Sequence[tuple[int, str]]) -> list[str]:
+    """A TOC field over Heading 1-2, its result already the entries of ``headings``.
+
+    Each entry links to a bookmark (``_Toc…``, returned in order) that
+    :func:`_heading` puts around its heading, and shows its page number by a
+    PAGEREF field, which LibreOffice computes as it lays out the pages and
+    Word and WPS when they refresh fields on open (``w:updateFields``).
+    """
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+
+    section = document.sections[-1]
+    right = int(section.page_width or 0) - int(section.left_margin or 0)
+    right -= int(section.right_margin or 0)
+    styles = {s.name.casefold(): s for s in document.styles if s.name}
+    anchors = [f"_Toc{900000 + n}" for n in range(1, len(headings) + 1)]
+    begin = _element("w:r")
+    begin.append(_element("w:fldChar", fldCharType="begin"))
+    instruction = _element("w:r")
+    instruction.append(
+        _element("w:instrText", ' TOC \\o "1-2" \\h \\z \\u ', **{"xml:space": "preserve"})
+    )
+    separate = _element("w:r")
+    separate.append(_element("w:fldChar", fldCharType="separate"))
+    for index, ((level, text), anchor) in enumerate(zip(headings, anchors, strict=True)):
+        style = styles.get(f"toc {level}") or styles["normal"]
+        paragraph = document.add_paragraph(style=style)
+        if style.name is not None and style.name.casefold() == "normal" and level > 1:
+            from docx.shared import Cm
+
+            paragraph.paragraph_format.left_indent = Cm(0.85)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(
+            right, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+        )
+        if index == 0:
+            for run in (begin, instruction, separate):
+                paragraph._p.append(run)
+        link = _element("w:hyperlink", anchor=anchor, history="1")
+        run = _element("w:r")
+        run.append(_element("w:t", text, **{"xml:space": "preserve"}))
+        link.append(run)
+        tab = _element("w:r")
+        tab.append(_element("w:tab"))
+        link.append(tab)
+        paragraph._p.append(link)
+        for part in _field_runs(f" PAGEREF {anchor} \\h ", ""):
+            paragraph._p.append(part)
+    end = _element("w:r")
+    end.append(_element("w:fldChar", fldCharType="end"))
+    if headings:
+        paragraph._p.append(end)
+    else:
+        closing = document.add_paragraph()
+        for run in (begin, instruction, separate, end):
+            closing._p.append(run)
+    return anchors
+
+
+def _heading(document: Document, text: str, level: int, anchor: str) -> None:
+    """A heading with a bookmark around its text, for the contents list to link to."""
+    paragraph = document.add_heading(level=level)
+    number = anchor.removeprefix("_Toc")
+    paragraph._p.append(_element("w:bookmarkStart", id=number, name=anchor))
+    paragraph.add_run(text)
+    paragraph._p.append(_element("w:bookmarkEnd", id=number))
+
+
+def _update_fields_on_open(document: Document) -> None:
+    """Ask Word and WPS to refresh the fields (the contents' page numbers) on opening."""
+    from docx.oxml.ns import qn
+
+    settings = document.settings.element
+    present = settings.find(qn("w:updateFields"))
+    if present is not None:
+        present.set(qn("w:val"), "true")
+        return
+    element = _element("w:updateFields", val="true")
+    for name in _SETTINGS_AFTER_UPDATE:
+        later = settings.find(qn(f"w:{name}"))
+        if later is not None:
+            later.addprevious(element)
+            return
+    settings.append(element)
