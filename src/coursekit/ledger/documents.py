@@ -28,7 +28,7 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -568,79 +568,51 @@ def _element(tag: str, text: str | None = None, **attributes: str) -> Any:
     return element
 
 
-def _field_runs(instruction: str, shown: str) -> Iterator[Any]:
-    """The runs of a complex field: begin, the instruction, separate, its shown result, end."""
-    for part in (
-        _element("w:fldChar", fldCharType="begin"),
-        _element("w:instrText", instruction, **{"xml:space": "preserve"}),
-        _element("w:fldChar", fldCharType="separate"),
-    ):
-        run = _element("w:r")
-        run.append(part)
-        yield run
-    if shown:
-        run = _element("w:r")
-        run.append(_element("w:t", shown, **{"xml:space": "preserve"}))
-        yield run
+def _field_mark(kind: str) -> Any:
     run = _element("w:r")
-    run.append(_element("w:fldChar", fldCharType="end"))
-    yield run
+    run.append(_element("w:fldChar", fldCharType=kind))
+    return run
 
 
 def _contents(document: Document, headings: Sequence[tuple[int, str]]) -> list[str]:
-    """A TOC field over Heading 1-2, its result already the entries of ``headings``.
+    """A TOC field over Heading 1-2 whose shown result is already the entries of ``headings``.
 
     Each entry links to a bookmark (``_Toc…``, returned in order) that
-    :func:`_heading` puts around its heading, and shows its page number by a
-    PAGEREF field, which LibreOffice computes as it lays out the pages and
-    Word and WPS when they refresh fields on open (``w:updateFields``).
+    :func:`_heading` puts around its heading. The entries carry no page
+    numbers: they are not known before a word processor lays out the pages,
+    and LibreOffice shows a TOC's stored entries as they are, so numbers left
+    to a PAGEREF field would show as dots leading nowhere. Word and WPS
+    rebuild the list, page numbers included, as they open the file
+    (``w:updateFields``); in LibreOffice, Tools > Update > Update All does.
     """
-    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
-
-    section = document.sections[-1]
-    right = int(section.page_width or 0) - int(section.left_margin or 0)
-    right -= int(section.right_margin or 0)
     styles = {s.name.casefold(): s for s in document.styles if s.name}
     anchors = [f"_Toc{900000 + n}" for n in range(1, len(headings) + 1)]
-    begin = _element("w:r")
-    begin.append(_element("w:fldChar", fldCharType="begin"))
     instruction = _element("w:r")
     instruction.append(
         _element("w:instrText", ' TOC \\o "1-2" \\h \\z \\u ', **{"xml:space": "preserve"})
     )
-    separate = _element("w:r")
-    separate.append(_element("w:fldChar", fldCharType="separate"))
-    for index, ((level, text), anchor) in enumerate(zip(headings, anchors, strict=True)):
+    opening = [_field_mark("begin"), instruction, _field_mark("separate")]
+    paragraph = None
+    for (level, text), anchor in zip(headings, anchors, strict=True):
         style = styles.get(f"toc {level}") or styles["normal"]
         paragraph = document.add_paragraph(style=style)
-        if style.name is not None and style.name.casefold() == "normal" and level > 1:
+        if style is styles["normal"] and level > 1:
             from docx.shared import Cm
 
             paragraph.paragraph_format.left_indent = Cm(0.85)
-        paragraph.paragraph_format.tab_stops.add_tab_stop(
-            right, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
-        )
-        if index == 0:
-            for run in (begin, instruction, separate):
-                paragraph._p.append(run)
+        for run in opening:
+            paragraph._p.append(run)
+        opening = []
         link = _element("w:hyperlink", anchor=anchor, history="1")
         run = _element("w:r")
         run.append(_element("w:t", text, **{"xml:space": "preserve"}))
         link.append(run)
-        tab = _element("w:r")
-        tab.append(_element("w:tab"))
-        link.append(tab)
         paragraph._p.append(link)
-        for part in _field_runs(f" PAGEREF {anchor} \\h ", ""):
-            paragraph._p.append(part)
-    end = _element("w:r")
-    end.append(_element("w:fldChar", fldCharType="end"))
-    if headings:
-        paragraph._p.append(end)
-    else:
-        closing = document.add_paragraph()
-        for run in (begin, instruction, separate, end):
-            closing._p.append(run)
+    if paragraph is None:
+        paragraph = document.add_paragraph()
+        for run in opening:
+            paragraph._p.append(run)
+    paragraph._p.append(_field_mark("end"))
     return anchors
 
 
