@@ -148,7 +148,7 @@ def template_bytes() -> bytes:
     _footer_page_number(section)
 
     properties = document.core_properties
-    properties.title = "学习台账"
+    properties.title = "coursekit ledger"
     properties.author = properties.last_modified_by = "coursekit"
     properties.created = properties.modified = _FIXED_TIME
     properties.last_printed = _FIXED_TIME
