@@ -26,7 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from coursekit.errors import CourseInvalid
-from coursekit.ledger.data import Ledger
+from coursekit.ledger.data import Branch, Ledger, Member
 from coursekit.ledger.documents import (
     TEMPLATE,
     activity_record,
@@ -210,6 +210,22 @@ def test_the_study_format_and_period_come_from_the_course_not_from_the_bundled_w
     three = study.model_copy(update={"online": ["学习强国", "钉钉", "微信群"]})
     assert form(record(with_meta(study_format=three)))["学习方式"] == (
         "集中学习；结合学习强国、钉钉、微信群在线开展学习交流；每周五下午"
+    )
+
+
+def test_the_days_of_the_work_are_days_even_over_a_whole_month() -> None:
+    member = Member(
+        learner="m",
+        name="全月",
+        on_roster=True,
+        first_at="2020-01-31T16:00:00+00:00",  # 2月1日 00:00 in Shanghai
+        last_at="2020-02-29T15:00:00+00:00",
+    )
+    ledger = dataclasses.replace(
+        hostile_ledger(), branches=(Branch(name="全月支部", members=(member,), roster_known=True),)
+    )
+    assert form(record(ledger))["活动时间"] == (
+        "2020年2月\n学习记录日期：2020年2月1日至2020年2月29日"
     )
 
 

@@ -220,10 +220,12 @@ class _Words:
     def day(self, day: dt.date) -> str:
         return self("format.date", year=day.year, month=day.month, day=day.day, iso=day.isoformat())
 
-    def days(self, first: dt.date, last: dt.date) -> str:
-        """``2020年2月``, a whole month; ``2020年2月3日``, one day; else from one to the other."""
+    def days(self, first: dt.date, last: dt.date, *, months: bool = True) -> str:
+        """``2020年2月``, a whole month (unless not ``months``); ``2020年2月3日``, one day;
+        else from one day to the other."""
         whole_month = (
-            first.day == 1
+            months
+            and first.day == 1
             and (first.year, first.month) == (last.year, last.month)
             and last.day == calendar.monthrange(last.year, last.month)[1]
         )
@@ -356,7 +358,7 @@ def _record_rows(words: _Words, branch: Branch) -> list[_Row]:
     if span is not None:
         first, last = (ledger.local_date(stamp) for stamp in span)
         if first is not None and last is not None:
-            worked = words.days(first, last)
+            worked = words.days(first, last, months=False)  # the days the work was done
     if meta.activity is not None:
         when = [
             (words.days(meta.activity.start, meta.activity.end), False),
