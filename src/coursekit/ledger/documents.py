@@ -8,15 +8,14 @@
   WPS refresh it), then every reflection under its module and prompt.
 
 Both are written into a template (:data:`TEMPLATE`, or an organisation's
-house template, as pandoc's ``--reference-doc``): its styles, page setup,
-headers and footers are kept and its body is replaced. The text takes its
-fonts from the styles (Normal, Title, Heading 1, Heading 2, Table Grid); runs
-carry only bold and the footnote's size, so a house template's fonts win.
+house template, as pandoc's ``--reference-doc``; :mod:`coursekit.ledger.wordfile`
+reads and checks it): its styles, page setup, headers and footers are kept and
+its body is replaced. The text takes its fonts from the styles (Normal, Title,
+Heading 1, Heading 2, Table Grid); runs carry only bold and the footnote's
+size, so a house template's fonts win.
 
 Learners' names and reflections are hostile. Each lands as the text of a run,
-never as markup or a field; what XML cannot hold becomes U+FFFD
-(:func:`~coursekit.cells.xml_text`), and so do the bidirectional overrides
-and isolates, which would reorder the rest of a line in the secretary's copy.
+through :func:`~coursekit.ledger.wordfile.run_text`, never as markup or a field.
 
 python-docx is imported inside the functions: importing this module stays cheap.
 """
@@ -25,22 +24,29 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import io
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from coursekit import intake
-from coursekit.cells import xml_text
-from coursekit.errors import CourseInvalid, Problem, RecordInvalid
+from coursekit.ledger.wordfile import (
+    PARAGRAPH_STYLES,
+    TABLE_STYLE,
+    TEMPLATE,
+    blank_document,
+    check_template,
+    contents_field,
+    heading,
+    indent_first_line,
+    run_text,
+    saved,
+    update_fields_on_open,
+)
 from coursekit.messages import msg
 
 if TYPE_CHECKING:
     from docx.document import Document
     from docx.table import _Cell
-    from docx.text.paragraph import Paragraph
 
     from coursekit.ledger.data import Branch, Ledger, Member, Written
 
@@ -53,155 +59,8 @@ __all__ = [
     "reflections_compilation",
 ]
 
-#: The template shipped in the package (made by ``templates/ledger/make_template.py``).
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "ledger" / "ledger.docx"
-#: The paragraph styles the documents use; a house template must have each of them.
-PARAGRAPH_STYLES = ("Normal", "Title", "Heading 1", "Heading 2")
-#: The table style of the activity record's form.
-TABLE_STYLE = "Table Grid"
-
-MiB = 1024 * 1024
-#: A template is read whole: a house template with its logos stays far below this.
-MAX_TEMPLATE_BYTES = 16 * MiB
-#: What a template may say it unpacks to (pictures are stored about 1:1; XML packs 5-10:1).
-TEMPLATE_UNPACKED = 128 * MiB
-
-# Explicit embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _LINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _DIGITS = "零一二三四五六七八九"
-# Where w:updateFields goes among w:settings' children (the schema's order): before these.
-_SETTINGS_AFTER_UPDATE = (
-    "hdrShapeDefaults",
-    "footnotePr",
-    "endnotePr",
-    "compat",
-    "docVars",
-    "rsids",
-    "mathPr",
-    "attachedSchema",
-    "themeFontLang",
-    "clrSchemeMapping",
-    "doNotIncludeSubdocsInStats",
-    "doNotAutoCompressPictures",
-    "forceUpgrade",
-    "captions",
-    "readModeInkLockDown",
-    "smartTagType",
-    "schemaLibrary",
-    "shapeDefaults",
-    "doNotEmbedSmartTags",
-    "decimalSymbol",
-    "listSeparator",
-)
-
-
-def _text(value: str) -> str:
-    """A learner's (or course's) string as it may stand in a run of a Word document."""
-    return _BIDI.sub("\ufffd", xml_text(value))
-
-
-# --- the template ---------------------------------------------------------------------------
-
-
-def check_template(path: Path) -> None:
-    """Refuse a template that cannot be used, before any work is done.
-
-    It must be a regular file of at most :data:`MAX_TEMPLATE_BYTES`, a zip
-    that is no zip bomb, a document python-docx reads, with the paragraph
-    styles :data:`PARAGRAPH_STYLES` and the table style :data:`TABLE_STYLE`.
-    Raises :class:`~coursekit.errors.CourseInvalid` with one problem saying why.
-    """
-    _template(path)
-
-
-def _template(path: Path) -> Document:
-    """The template at ``path``, read within bounds and checked; ``CourseInvalid`` if unusable."""
-    shown = intake.shown(str(path))
-    data = _template_bytes(path, shown)
-    from docx import Document as open_document
-
-    try:
-        document = open_document(io.BytesIO(data))
-    except Exception as exc:  # python-docx, zipfile and lxml raise many kinds
-        why = intake.shown(f"{type(exc).__name__}: {exc}")[:300]
-        raise CourseInvalid(
-            [Problem(shown, f"not a Word document (.docx) python-docx can read ({why})")]
-        ) from None
-    missing = _missing_styles(document)
-    if missing:
-        raise CourseInvalid(
-            [
-                Problem(
-                    shown,
-                    f"the template has no {', '.join(missing)}; the ledger's documents use the "
-                    f"paragraph styles {', '.join(PARAGRAPH_STYLES)} and the table style "
-                    f"{TABLE_STYLE} (Word's names)",
-                )
-            ]
-        )
-    return document
-
-
-def _template_bytes(path: Path, shown: str) -> bytes:
-    try:
-        fd, size = intake.open_regular(path)
-    except RecordInvalid as exc:
-        raise CourseInvalid([Problem(shown, exc.reason)]) from None
-    with os.fdopen(fd, "rb") as file:
-        if size > MAX_TEMPLATE_BYTES:
-            refused: str | None = f"too large ({size:,} bytes; the limit is {MAX_TEMPLATE_BYTES:,})"
-        else:
-            refused = intake.zip_refusal(fd, size, TEMPLATE_UNPACKED)
-        if refused:
-            raise CourseInvalid([Problem(shown, f"not usable as a Word template: {refused}")])
-        file.seek(0)  # the zip check moved the shared offset
-        data = file.read(MAX_TEMPLATE_BYTES + 1)
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise CourseInvalid([Problem(shown, f"grew past {MAX_TEMPLATE_BYTES:,} bytes as read")])
-    return data
-
-
-def _missing_styles(document: Document) -> list[str]:
-    from docx.enum.style import WD_STYLE_TYPE
-
-    wanted = [(name, WD_STYLE_TYPE.PARAGRAPH) for name in PARAGRAPH_STYLES]
-    wanted.append((TABLE_STYLE, WD_STYLE_TYPE.TABLE))
-    missing = []
-    for name, kind in wanted:
-        try:
-            style = document.styles[name]
-        except KeyError:
-            style = None
-        if style is None or style.type != kind:
-            what = "paragraph" if kind == WD_STYLE_TYPE.PARAGRAPH else "table"
-            missing.append(f"{what} style '{name}'")
-    return missing
-
-
-def _blank(template: Path | None) -> Document:
-    """The template with its body cleared (its last section's page setup, headers and
-    footers kept), and properties of the template's author removed."""
-    from docx.oxml.ns import qn
-
-    document = _template(TEMPLATE if template is None else template)
-    body = document.element.body
-    for child in list(body):
-        if child.tag != qn("w:sectPr"):
-            body.remove(child)
-    properties = document.core_properties
-    properties.author = properties.last_modified_by = "coursekit"
-    properties.comments = properties.keywords = properties.subject = ""
-    properties.created = properties.modified = dt.datetime.now(dt.timezone.utc).replace(
-        microsecond=0
-    )
-    return document
-
-
-def _saved(document: Document) -> bytes:
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 # --- words -----------------------------------------------------------------------------------
@@ -252,12 +111,12 @@ class _Words:
         return head + (_DIGITS[ones] if ones else "")
 
     def branch(self, branch: Branch) -> str:
-        return self("ledger.docx.no_branch") if branch.name is None else _text(branch.name)
+        return self("ledger.docx.no_branch") if branch.name is None else run_text(branch.name)
 
     def theme(self) -> str:
         course = self.ledger.course
         activity = course.meta.activity
-        return _text(activity.theme if activity is not None else course.title)
+        return run_text(activity.theme if activity is not None else course.title)
 
     def today(self) -> dt.date:
         from zoneinfo import ZoneInfo
@@ -267,11 +126,11 @@ class _Words:
 
 def _titled(title: str) -> str:
     """A title to stand inside 《》: its own 《》 become 〈〉, as nested titles are marked."""
-    return _text(title).replace("《", "〈").replace("》", "〉")
+    return run_text(title).replace("《", "〈").replace("》", "〉")
 
 
 def _name(member: Member) -> str:
-    return _text(member.name.strip() or member.learner)
+    return run_text(member.name.strip() or member.learner)
 
 
 # --- 主题党日活动记录 ------------------------------------------------------------------------
@@ -293,7 +152,7 @@ def activity_record(ledger: Ledger, branch: Branch, template: Path | None = None
     from docx.shared import Cm, Pt
 
     words = _Words(ledger)
-    document = _blank(template)
+    document = blank_document(template)
     document.core_properties.title = words("ledger.docx.record_title")
     document.add_paragraph(words("ledger.docx.record_title"), style="Title")
 
@@ -334,12 +193,12 @@ def activity_record(ledger: Ledger, branch: Branch, template: Path | None = None
     run = note.add_run(
         words(
             "ledger.docx.footnote",
-            source=_text(ledger.source),
+            source=run_text(ledger.source),
             date=words.day(words.today()),
         )
     )
     run.font.size = Pt(9)
-    return _saved(document)
+    return saved(document)
 
 
 def _record_rows(words: _Words, branch: Branch) -> list[_Row]:
@@ -349,7 +208,7 @@ def _record_rows(words: _Words, branch: Branch) -> list[_Row]:
     modules = [m.id for m in course.modules]
     expected = branch.roster_members
     present = [m for m in expected if m.took_part]
-    off_roster = [m for m in branch.participants if m not in expected]
+    off_roster = [m for m in branch.participants if branch.roster_known and not m.on_roster]
     writers = [m for m in branch.members if m.reflections]
     all_read = [m for m in expected if all(module in m.reads for module in modules)]
 
@@ -368,25 +227,27 @@ def _record_rows(words: _Words, branch: Branch) -> list[_Row]:
         when = [(worked or words("ledger.docx.none"), False)]
 
     study = meta.study_format
-    how = [_text(study.mode)]
+    how = [run_text(study.mode)]
     if study.online:
         how.append(
-            words("ledger.docx.online", channels=words.joined([_text(c) for c in study.online]))
+            words("ledger.docx.online", channels=words.joined([run_text(c) for c in study.online]))
         )
-    how.append(_text(study.schedule))
+    how.append(run_text(study.schedule))
 
     content: list[tuple[str, bool]] = []
     for number, category in enumerate(meta.categories, 1):
         content.append(
             (
                 words(
-                    "ledger.docx.category", number=words.ordinal(number), name=_text(category.name)
+                    "ledger.docx.category",
+                    number=words.ordinal(number),
+                    name=run_text(category.name),
                 ),
                 True,
             )
         )
         content += [
-            (words("ledger.docx.module", label=_text(m.label), title=_titled(m.title)), False)
+            (words("ledger.docx.module", label=run_text(m.label), title=_titled(m.title)), False)
             for m in course.modules
             if m.meta.category == category.id
         ]
@@ -427,7 +288,7 @@ def _record_rows(words: _Words, branch: Branch) -> list[_Row]:
             one(
                 words(
                     "ledger.docx.basis_value",
-                    issuer=_text(meta.issuer),
+                    issuer=run_text(meta.issuer),
                     title=_titled(meta.title),
                     date=words.day(meta.date),
                 )
@@ -484,7 +345,7 @@ def reflections_compilation(ledger: Ledger, branch: Branch, template: Path | Non
 
     words = _Words(ledger)
     course = ledger.course
-    document = _blank(template)
+    document = blank_document(template)
     document.core_properties.title = words("ledger.docx.compilation_title")
     document.add_paragraph(words("ledger.docx.compilation_title"), style="Title")
     for line in (
@@ -497,21 +358,21 @@ def reflections_compilation(ledger: Ledger, branch: Branch, template: Path | Non
     for module in course.modules:
         if module.reflections:
             headings.append((1, _module_heading(words, module.label, module.title)))
-            headings += [(2, _text(r.prompt)) for r in module.reflections]
+            headings += [(2, run_text(r.prompt)) for r in module.reflections]
     contents = document.add_paragraph()
     contents.alignment = WD_ALIGN_PARAGRAPH.CENTER
     contents.paragraph_format.space_before = contents.paragraph_format.space_after = None
     contents.add_run(words("ledger.docx.contents")).bold = True
-    anchors = _contents(document, headings)
+    anchors = contents_field(document, headings)
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     order = iter(anchors)
     for module in course.modules:
         if not module.reflections:
             continue
-        _heading(document, _module_heading(words, module.label, module.title), 1, next(order))
+        heading(document, _module_heading(words, module.label, module.title), 1, next(order))
         for prompt in module.reflections:
-            _heading(document, _text(prompt.prompt), 2, next(order))
+            heading(document, run_text(prompt.prompt), 2, next(order))
             answers = [
                 (member, written)
                 for member in branch.members
@@ -522,12 +383,12 @@ def reflections_compilation(ledger: Ledger, branch: Branch, template: Path | Non
                 document.add_paragraph(words("ledger.docx.nobody"))
             for member, written in answers:
                 _reflection(document, words, member, written)
-    _update_fields_on_open(document)
-    return _saved(document)
+    update_fields_on_open(document)
+    return saved(document)
 
 
 def _module_heading(words: _Words, label: str, title: str) -> str:
-    return words("ledger.docx.module_heading", label=_text(label), title=_text(title))
+    return words("ledger.docx.module_heading", label=run_text(label), title=run_text(title))
 
 
 def _reflection(document: Document, words: _Words, member: Member, written: Written) -> None:
@@ -542,104 +403,4 @@ def _reflection(document: Document, words: _Words, member: Member, written: Writ
         head.add_run(words("ledger.docx.saved_on", date=words.day(day)))
     for line in _LINES.split(written.text):
         if line.strip():
-            _indented(document.add_paragraph(_text(line.strip())))
-
-
-def _indented(paragraph: Paragraph) -> None:
-    """A first-line indent of two characters, as Chinese prose is set."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    paragraph.paragraph_format.first_line_indent = Pt(24)
-    indent = paragraph._p.get_or_add_pPr().get_or_add_ind()
-    indent.set(qn("w:firstLineChars"), "200")  # Word and WPS: in characters of the style's size
-
-
-# --- the contents list -----------------------------------------------------------------------
-
-
-def _element(tag: str, text: str | None = None, **attributes: str) -> Any:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    element = OxmlElement(tag)
-    for name, value in attributes.items():
-        element.set(qn(f"w:{name}") if ":" not in name else qn(name), value)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _field_mark(kind: str) -> Any:
-    run = _element("w:r")
-    run.append(_element("w:fldChar", fldCharType=kind))
-    return run
-
-
-def _contents(document: Document, headings: Sequence[tuple[int, str]]) -> list[str]:
-    """A TOC field over Heading 1-2 whose shown result is already the entries of ``headings``.
-
-    Each entry links to a bookmark (``_Toc…``, returned in order) that
-    :func:`_heading` puts around its heading. The entries carry no page
-    numbers: they are not known before a word processor lays out the pages,
-    and LibreOffice shows a TOC's stored entries as they are, so numbers left
-    to a PAGEREF field would show as dots leading nowhere. Word and WPS
-    rebuild the list, page numbers included, as they open the file
-    (``w:updateFields``); in LibreOffice, Tools > Update > Update All does.
-    """
-    styles = {s.name.casefold(): s for s in document.styles if s.name}
-    anchors = [f"_Toc{900000 + n}" for n in range(1, len(headings) + 1)]
-    instruction = _element("w:r")
-    instruction.append(
-        _element("w:instrText", ' TOC \\o "1-2" \\h \\z \\u ', **{"xml:space": "preserve"})
-    )
-    opening = [_field_mark("begin"), instruction, _field_mark("separate")]
-    paragraph = None
-    for (level, text), anchor in zip(headings, anchors, strict=True):
-        style = styles.get(f"toc {level}") or styles["normal"]
-        paragraph = document.add_paragraph(style=style)
-        if style is styles["normal"] and level > 1:
-            from docx.shared import Cm
-
-            paragraph.paragraph_format.left_indent = Cm(0.85)
-        for run in opening:
-            paragraph._p.append(run)
-        opening = []
-        link = _element("w:hyperlink", anchor=anchor, history="1")
-        run = _element("w:r")
-        run.append(_element("w:t", text, **{"xml:space": "preserve"}))
-        link.append(run)
-        paragraph._p.append(link)
-    if paragraph is None:
-        paragraph = document.add_paragraph()
-        for run in opening:
-            paragraph._p.append(run)
-    paragraph._p.append(_field_mark("end"))
-    return anchors
-
-
-def _heading(document: Document, text: str, level: int, anchor: str) -> None:
-    """A heading with a bookmark around its text, for the contents list to link to."""
-    paragraph = document.add_heading(level=level)
-    number = anchor.removeprefix("_Toc")
-    paragraph._p.append(_element("w:bookmarkStart", id=number, name=anchor))
-    paragraph.add_run(text)
-    paragraph._p.append(_element("w:bookmarkEnd", id=number))
-
-
-def _update_fields_on_open(document: Document) -> None:
-    """Ask Word and WPS to refresh the fields (the contents' page numbers) on opening."""
-    from docx.oxml.ns import qn
-
-    settings = document.settings.element
-    present = settings.find(qn("w:updateFields"))
-    if present is not None:
-        present.set(qn("w:val"), "true")
-        return
-    element = _element("w:updateFields", val="true")
-    for name in _SETTINGS_AFTER_UPDATE:
-        later = settings.find(qn(f"w:{name}"))
-        if later is not None:
-            later.addprevious(element)
-            return
-    settings.append(element)
+            indent_first_line(document.add_paragraph(run_text(line.strip())))
