@@ -431,11 +431,20 @@ VOCABULARY = {
     "transcript.py": "parses a transcript of the packet: recognises its 附件 labels",
     "ingest.py": "turns a Chinese packet into course.yaml: its vocabulary and Chinese defaults",
     "roster.py": "finds a roster's columns by their Chinese headers: 编号, 姓名, 支部 and their kin",
+    "ledger/data.py": "knows the roster roles (职务) that make a member the secretary: 书记 ...",
 }
 # Modules with a few Chinese literals of one known kind: (reason, the test a literal must pass).
 NARROW: dict[str, tuple[str, Callable[[str], bool]]] = {
     "model.py": ("schema examples in a Field's description", lambda s: "e.g. " in s),
     "text.py": ("the CJK character ranges text is measured by", lambda s: s.startswith("\u3000-")),
+    "ledger/documents.py": (
+        "Chinese numerals for the content's categories, and the marks of a title inside 《》",
+        lambda s: set(s) <= set("零一二三四五六七八九十《》〈〉"),
+    ),
+    "templates/ledger/make_template.py": (
+        "the Chinese fonts the template's styles name",
+        lambda s: s in {"宋体", "黑体"},
+    ),
 }
 
 
