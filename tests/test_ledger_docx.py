@@ -175,7 +175,7 @@ def test_the_footnote_names_the_source_and_the_day() -> None:
 
 def test_a_branch_without_a_roster_cannot_list_the_absent() -> None:
     rows = form(record(index=2))
-    assert rows["党支部"] == "未分支部"
+    assert rows["党支部"] == "未填支部"
     assert rows["未参学党员"] == "未提供名册，无法列出"
     assert rows["支部书记"] == ""  # to be written in by hand
     assert rows["应参学人数"] == "1人"

@@ -441,6 +441,10 @@ NARROW: dict[str, tuple[str, Callable[[str], bool]]] = {
         "Chinese numerals for the content's categories, and the marks of a title inside 《》",
         lambda s: set(s) <= set("零一二三四五六七八九十《》〈〉"),
     ),
+    "ledger/register.py": (
+        "the Chinese fonts the register's cells name, as the Word template does",
+        lambda s: s in {"宋体", "黑体"},
+    ),
     "templates/ledger/make_template.py": (
         "the Chinese fonts the template's styles name",
         lambda s: s in {"宋体", "黑体"},

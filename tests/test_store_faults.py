@@ -29,6 +29,7 @@ from coursekit.errors import StoreError
 from coursekit.model import Course
 from coursekit.records import export_record, record_json
 from coursekit.store import LearnerDump, ReopeningStore, SQLiteStore
+from coursekit.store.migrations import HEAD
 from coursekit.widgets import (
     Checkpoint,
     LearnerSession,
@@ -201,7 +202,7 @@ def test_defect7_cli_names_a_newer_store_without_a_traceback(tmp_path: Path) -> 
     path = tmp_path / "learner.sqlite3"
     SQLiteStore(path).close()
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 5")
+    conn.execute(f"PRAGMA user_version = {int(HEAD) + 2}")
     conn.close()
     course = write_course(tmp_path / "course")
     result = CliRunner().invoke(
@@ -209,8 +210,8 @@ def test_defect7_cli_names_a_newer_store_without_a_traceback(tmp_path: Path) -> 
         ["record", "export", "--store", str(path), "--course", str(course), "--out", "x.json"],
     )
     assert result.exit_code == 1
-    assert "库版本 5，本程序支持 3" in result.output
-    assert "store version 5, this program supports 3" in result.output
+    assert f"库版本 {int(HEAD) + 2}，本程序支持 {int(HEAD)}" in result.output
+    assert f"store version {int(HEAD) + 2}, this program supports {int(HEAD)}" in result.output
     assert "Traceback" not in result.output
 
 
@@ -464,11 +465,12 @@ def test_defect7_module_page_over_a_newer_store_names_both_versions(
 ) -> None:
     SQLiteStore(store_path).close()
     conn = sqlite3.connect(store_path)
-    conn.execute("PRAGMA user_version = 4")
+    conn.execute(f"PRAGMA user_version = {int(HEAD) + 1}")
     conn.close()
     view = show_module("a1", course=course)
     assert view.session.status.value.startswith(
-        "无法读取此前的学习记录：这个学习记录库由较新版本的 coursekit 创建（库版本 4，本程序支持 3）"
+        "无法读取此前的学习记录：这个学习记录库由较新版本的 coursekit 创建"
+        f"（库版本 {int(HEAD) + 1}，本程序支持 {int(HEAD)}）"
     )
     assert shown[0] is view.session  # it still asks for a name
 

@@ -287,7 +287,6 @@ _ZH: Final[dict[str, str]] = {
     "ledger.docx.compilation_title": "心得体会汇编",
     "ledger.docx.subtitle_branch": "党支部：{branch}",
     "ledger.docx.subtitle_theme": "主题：{theme}",
-    "ledger.docx.no_branch": "未分支部",
     "ledger.docx.branch": "党支部",
     "ledger.docx.theme": "活动主题",
     "ledger.docx.time": "活动时间",
@@ -323,6 +322,44 @@ _ZH: Final[dict[str, str]] = {
     "ledger.docx.module_heading": "{label}　{title}",
     "ledger.docx.saved_on": "　{date}",
     "ledger.docx.nobody": "（暂无）",
+    # the ledger's files and its register (学习登记表, XLSX)
+    "ledger.file.register": "学习登记表",
+    "ledger.file.record": "主题党日活动记录",
+    "ledger.file.compilation": "心得体会汇编",
+    "ledger.xlsx.sheet": "学习登记表",
+    "ledger.xlsx.details": "心得明细",
+    "ledger.xlsx.title": "{theme} 学习登记表",
+    "ledger.xlsx.info": (
+        "党支部：{branch}　　支部书记：{secretaries}　　"
+        "应参学 {members} 人，实参学 {took_part} 人，参学率 {rate}　　制表日期：{date}"
+    ),
+    "ledger.xlsx.no_secretary": "（名册未注明）",
+    "ledger.xlsx.number": "序号",
+    "ledger.xlsx.name": "姓名",
+    "ledger.xlsx.learner": "编号",
+    "ledger.xlsx.branch": "党支部",
+    "ledger.xlsx.role": "职务",
+    "ledger.xlsx.read_on": "{label}\n阅读日期",
+    "ledger.xlsx.read": "已读模块",
+    "ledger.xlsx.answered": "已答检查题",
+    "ledger.xlsx.first_correct": "首答正确",
+    "ledger.xlsx.accuracy": "首答正确率",
+    "ledger.xlsx.reflections": "心得篇数",
+    "ledger.xlsx.chars": "心得字数",
+    "ledger.xlsx.remarks": "备注",
+    "ledger.xlsx.module": "模块",
+    "ledger.xlsx.prompt": "心得题目",
+    "ledger.xlsx.saved": "提交日期",
+    "ledger.xlsx.length": "字数",
+    "ledger.xlsx.absent": "未参学",
+    "ledger.xlsx.off_roster": "不在名册",
+    "ledger.xlsx.remark_sep": "；",
+    "ledger.xlsx.notes": (
+        "说明：阅读日期为读完该模块的日期（{zone}）；"
+        "首答正确率＝首次作答即正确的检查题数÷已作答的检查题数，按课程答案重新评分；"
+        "心得字数不计空白字符。数据来源：{source}。"
+    ),
+    "ledger.xlsx.footer": "第 &P 页，共 &N 页",
     # published site
     "site.handout": "学习讲义",
     "site.worksheet": "练习纸",
@@ -772,7 +809,6 @@ _EN: Final[dict[str, str]] = {
     "ledger.docx.compilation_title": "Compilation of reflections",
     "ledger.docx.subtitle_branch": "Branch: {branch}",
     "ledger.docx.subtitle_theme": "Theme: {theme}",
-    "ledger.docx.no_branch": "No branch",
     "ledger.docx.branch": "Branch",
     "ledger.docx.theme": "Theme",
     "ledger.docx.time": "When",
@@ -808,6 +844,44 @@ _EN: Final[dict[str, str]] = {
     "ledger.docx.module_heading": "{label} {title}",
     "ledger.docx.saved_on": "  {date}",
     "ledger.docx.nobody": "(none yet)",
+    # the ledger's files and its register (XLSX)
+    "ledger.file.register": "register",
+    "ledger.file.record": "theme-day-record",
+    "ledger.file.compilation": "reflections",
+    "ledger.xlsx.sheet": "Register",
+    "ledger.xlsx.details": "Reflections",
+    "ledger.xlsx.title": "{theme}: study register",
+    "ledger.xlsx.info": (
+        "Branch: {branch}    Secretary: {secretaries}    Members {members}, "
+        "took part {took_part}, participation {rate}    Made on {date}"
+    ),
+    "ledger.xlsx.no_secretary": "(not on the roster)",
+    "ledger.xlsx.number": "No.",
+    "ledger.xlsx.name": "Name",
+    "ledger.xlsx.learner": "Learner id",
+    "ledger.xlsx.branch": "Branch",
+    "ledger.xlsx.role": "Role",
+    "ledger.xlsx.read_on": "{label}\nread on",
+    "ledger.xlsx.read": "Modules read",
+    "ledger.xlsx.answered": "Checkpoints answered",
+    "ledger.xlsx.first_correct": "Right at first try",
+    "ledger.xlsx.accuracy": "First-try accuracy",
+    "ledger.xlsx.reflections": "Reflections",
+    "ledger.xlsx.chars": "Characters written",
+    "ledger.xlsx.remarks": "Remarks",
+    "ledger.xlsx.module": "Module",
+    "ledger.xlsx.prompt": "Prompt",
+    "ledger.xlsx.saved": "Saved on",
+    "ledger.xlsx.length": "Characters",
+    "ledger.xlsx.absent": "has not taken part",
+    "ledger.xlsx.off_roster": "not on the roster",
+    "ledger.xlsx.remark_sep": "; ",
+    "ledger.xlsx.notes": (
+        "Read on: the day the module was read to the end ({zone}). First-try accuracy: "
+        "checkpoints right at the first answer / checkpoints answered, graded again from "
+        "the course key. Characters: without white space. Source: {source}."
+    ),
+    "ledger.xlsx.footer": "Page &P of &N",
     # published site
     "site.handout": "Handout",
     "site.worksheet": "Worksheet",

@@ -107,9 +107,9 @@ def ledger_command(
     loaded = load_course(course)
     output = claim_ledger(out, [*records, loaded.root, roster, template], force=force)
     skipped: list[tuple[str, str]] = []
+    known: set[str | None] | None
     if store is not None:
-        ledger = _from_store(loaded, store, wanted)
-        known = None
+        ledger, known = _from_store(loaded, store, wanted)
     else:
         from coursekit.ledger.data import ledger_from_cohort
         from coursekit.report import load_cohort
@@ -129,19 +129,23 @@ def ledger_command(
     _summary(ledger, out, skipped, committed.kept)
 
 
-def _from_store(course: Course, store: str, wanted: Collection[str] | None) -> Ledger:
+def _from_store(
+    course: Course, store: str, wanted: Collection[str] | None
+) -> tuple[Ledger, set[str | None] | None]:
+    """The ledger, and the branches the store knows (``None`` from the service: not ours)."""
     from coursekit.ledger.data import ledger_from_store
     from coursekit.store.hub import is_hub_target
 
     if is_hub_target(store):
         from coursekit.store.hub_ledger import service_ledger
 
-        return service_ledger(course, store, wanted)
+        return service_ledger(course, store, wanted), None
     from coursekit.store import open_store
 
     opened = open_store(store)
     try:
-        return ledger_from_store(opened, course, wanted)
+        known = {lr.branch for lr in opened.roster()} if wanted else None
+        return ledger_from_store(opened, course, wanted), known
     finally:
         opened.close()
 
@@ -171,7 +175,7 @@ def _refuse_unknown(wanted: set[str] | None, ledger: Ledger, known: set[str | No
 
 def _summary(ledger: Ledger, out: Path, skipped: list[tuple[str, str]], kept: list[str]) -> None:
     from coursekit.cells import terminal_text
-    from coursekit.ledger.register import NO_BRANCH
+    from coursekit.ledger.register import branch_name
 
     branches = ledger.branches
     for name, why in skipped:
@@ -180,6 +184,7 @@ def _summary(ledger: Ledger, out: Path, skipped: list[tuple[str, str]], kept: li
         f"wrote the ledger of {len(branches)} branch{'es' if len(branches) != 1 else ''} "
         f"to {out} (3 documents each); for the trainer and the branch only, never a public site"
     )
+    lang = ledger.course.meta.lang
     for b in branches:
         members = b.roster_members
         took = sum(1 for m in members if m.took_part)
@@ -187,7 +192,7 @@ def _summary(ledger: Ledger, out: Path, skipped: list[tuple[str, str]], kept: li
         absent = f", {len(b.absent)} not yet" if b.roster_known else ""
         written = sum(len(m.reflections) for m in b.members)
         click.echo(
-            f"  {terminal_text(b.name or NO_BRANCH)}: {took} of {len(members)} members took "
+            f"  {terminal_text(branch_name(b, lang))}: {took} of {len(members)} members took "
             f"part{rate}{absent}, {written} reflections"
         )
     if kept:

@@ -111,7 +111,7 @@ class _Words:
         return head + (_DIGITS[ones] if ones else "")
 
     def branch(self, branch: Branch) -> str:
-        return self("ledger.docx.no_branch") if branch.name is None else run_text(branch.name)
+        return self("report.no_branch") if branch.name is None else run_text(branch.name)
 
     def theme(self) -> str:
         course = self.ledger.course

@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from coursekit.cells import xml_text
 from coursekit.ledger.data import Branch, Ledger, Member
+from coursekit.messages import msg
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["NO_BRANCH", "chars", "register_xlsx"]
+__all__ = ["BODY_FONT", "HEAD_FONT", "branch_name", "chars", "register_xlsx"]
 
-#: How a ledger names the members no roster or record places in a branch.
-NO_BRANCH = "未分支部"
+# The fonts of official documents, as the Word template's styles (make_template.py) name them.
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
 # Widths (in characters of the default font) a column is kept within.
@@ -60,15 +60,21 @@ def _text(value: str) -> str:
     return xml_text(value)
 
 
+def branch_name(branch: Branch, lang: str) -> str:
+    """The branch as a ledger names it; members no roster or record places: 未填支部."""
+    return branch.name if branch.name is not None else msg(lang, "report.no_branch")
+
+
 def register_xlsx(ledger: Ledger, branch: Branch, generated: dt.date | None = None) -> bytes:
     """The branch's register as the bytes of an ``.xlsx`` file (see the module docstring)."""
     from openpyxl import Workbook
 
+    lang = ledger.course.meta.lang
     book = Workbook()
     sheet = book.active
-    sheet.title = "学习登记表"
+    sheet.title = msg(lang, "ledger.xlsx.sheet")
     _register_sheet(sheet, ledger, branch, generated or dt.date.today())
-    _reflection_sheet(book.create_sheet("心得明细"), ledger, branch)
+    _reflection_sheet(book.create_sheet(msg(lang, "ledger.xlsx.details")), ledger, branch)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -79,33 +85,40 @@ def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated:
     from openpyxl.utils import get_column_letter
 
     course = ledger.course
+    lang = course.meta.lang
     modules = list(course.modules)
     header = [
-        "序号",
-        "姓名",
-        "编号",
-        "党支部",
-        "职务",
-        *(f"{m.label}\n阅读日期" for m in modules),
-        "已读模块",
-        "已答检查题",
-        "首答正确",
-        "首答正确率",
-        "心得篇数",
-        "心得字数",
-        "备注",
+        *(msg(lang, f"ledger.xlsx.{k}") for k in ("number", "name", "learner", "branch", "role")),
+        *(msg(lang, "ledger.xlsx.read_on", label=m.label) for m in modules),
+        *(
+            msg(lang, f"ledger.xlsx.{k}")
+            for k in (
+                "read",
+                "answered",
+                "first_correct",
+                "accuracy",
+                "reflections",
+                "chars",
+                "remarks",
+            )
+        ),
     ]
     rows = [_member_row(n, ledger, branch, m) for n, m in enumerate(branch.members, 1)]
     theme = course.meta.activity.theme if course.meta.activity else course.title
     members = branch.roster_members
     took_part = sum(1 for m in members if m.took_part)
-    rate = f"{took_part / len(members):.1%}" if members else "—"
-    secretaries = "、".join(m.name for m in branch.secretaries) or "（名册未注明）"
-    _merged(sheet, 1, len(header), f"{theme} 学习登记表", Font(name=HEAD_FONT, size=16))
-    info = (
-        f"党支部：{branch.name or NO_BRANCH}　　支部书记：{secretaries}　　"
-        f"应参学 {len(members)} 人，实参学 {took_part} 人，参学率 {rate}　　"
-        f"制表日期：{generated.isoformat()}"
+    secretaries = msg(lang, "format.sep").join(m.name for m in branch.secretaries)
+    title = msg(lang, "ledger.xlsx.title", theme=theme)
+    _merged(sheet, 1, len(header), title, Font(name=HEAD_FONT, size=16))
+    info = msg(
+        lang,
+        "ledger.xlsx.info",
+        branch=branch_name(branch, lang),
+        secretaries=secretaries or msg(lang, "ledger.xlsx.no_secretary"),
+        members=len(members),
+        took_part=took_part,
+        rate=f"{took_part / len(members):.1%}" if members else "—",
+        date=generated.isoformat(),
     )
     _merged(sheet, 2, len(header), info, Font(name=BODY_FONT, size=11))
     thin = Side(style="thin", color="000000")
@@ -119,7 +132,7 @@ def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated:
         cell.font = head_font
         cell.border = box
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    percent = header.index("首答正确率") + 1
+    percent = 5 + len(modules) + 4  # the column of first-try accuracy
     for offset, row in enumerate(rows, 1):
         for column, value in enumerate(row, 1):
             cell = sheet.cell(row=top + offset, column=column)
@@ -133,11 +146,7 @@ def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated:
             elif column == percent and value is not None:
                 cell.number_format = "0.0%"
     last = top + len(rows)
-    notes = (
-        f"说明：阅读日期为读完该模块的日期（{course.meta.timezone}）；"
-        "首答正确率＝首次作答即正确的检查题数÷已作答的检查题数，按课程答案重新评分；"
-        f"心得字数不计空白字符。数据来源：{ledger.source}。"
-    )
+    notes = msg(lang, "ledger.xlsx.notes", zone=course.meta.timezone, source=ledger.source)
     _merged(sheet, last + 2, len(header), notes, Font(name=BODY_FONT, size=9))
     sheet.row_dimensions[last + 2].height = 30
     # Widths: what the column holds, the header's longest line and the body's widest cell.
@@ -151,7 +160,7 @@ def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated:
     sheet.row_dimensions[top].height = 32
     sheet.freeze_panes = sheet.cell(row=top + 1, column=3)
     sheet.print_title_rows = f"{top}:{top}"
-    _printable(sheet, landscape=True)
+    _printable(sheet, msg(lang, "ledger.xlsx.footer"))
     sheet.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{max(last, top)}"
 
 
@@ -160,16 +169,17 @@ def _member_row(n: int, ledger: Ledger, branch: Branch, member: Member) -> list[
     read_days = [
         ledger.local_date(member.reads[m.id]) if m.id in member.reads else None for m in modules
     ]
+    lang = ledger.course.meta.lang
     remarks = []
     if member.on_roster is False:
-        remarks.append("不在名册")
+        remarks.append(msg(lang, "ledger.xlsx.off_roster"))
     if branch.roster_known and member.on_roster and not member.took_part:
-        remarks.append("未参学")
+        remarks.append(msg(lang, "ledger.xlsx.absent"))
     return [
         n,
         member.name,
         member.learner,
-        branch.name or NO_BRANCH,
+        branch_name(branch, lang),
         member.role,
         *read_days,
         f"{len(member.reads)}/{len(modules)}",
@@ -178,7 +188,7 @@ def _member_row(n: int, ledger: Ledger, branch: Branch, member: Member) -> list[
         member.accuracy,
         len(member.reflections),
         sum(chars(w.text) for w in member.reflections),
-        "；".join(remarks) or None,
+        msg(lang, "ledger.xlsx.remark_sep").join(remarks) or None,
     ]
 
 
@@ -187,8 +197,12 @@ def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
     from openpyxl.utils import get_column_letter
 
     course = ledger.course
+    lang = course.meta.lang
     prompts = {r.id: (m, r) for m in course.modules for r in m.reflections}
-    header = ["序号", "姓名", "编号", "模块", "心得题目", "提交日期", "字数"]
+    header = [
+        msg(lang, f"ledger.xlsx.{k}")
+        for k in ("number", "name", "learner", "module", "prompt", "saved", "length")
+    ]
     rows: list[list[Any]] = []
     for member in branch.members:
         for w in member.reflections:
@@ -225,7 +239,7 @@ def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
         )
     sheet.freeze_panes = "C2"
     sheet.print_title_rows = "1:1"
-    _printable(sheet, landscape=True)
+    _printable(sheet, msg(lang, "ledger.xlsx.footer"))
 
 
 def _set(cell: Any, value: Any) -> None:
@@ -247,15 +261,15 @@ def _merged(sheet: Worksheet, row: int, width: int, text: str, font: Any) -> Non
     cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
-def _printable(sheet: Worksheet, *, landscape: bool) -> None:
-    """A4, one page wide (as long as it needs), centred, numbered pages."""
+def _printable(sheet: Worksheet, footer: str) -> None:
+    """A4 landscape, one page wide (as long as it needs), centred, numbered pages."""
     setup = sheet.page_setup
     setup.paperSize = sheet.PAPERSIZE_A4
-    setup.orientation = "landscape" if landscape else "portrait"
+    setup.orientation = "landscape"
     setup.fitToWidth = 1
     setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.5
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    sheet.oddFooter.center.text = footer

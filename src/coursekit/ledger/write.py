@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from coursekit.ledger.data import Branch, Ledger
-from coursekit.ledger.register import NO_BRANCH, register_xlsx
+from coursekit.ledger.register import branch_name, register_xlsx
+from coursekit.messages import msg
 from coursekit.outputs import Committed, Output, claim
 
 __all__ = [
@@ -32,8 +33,12 @@ __all__ = [
     "write_ledger",
 ]
 
-#: The documents written per branch, by the suffix of their file names.
-DOCUMENTS = ("学习登记表.xlsx", "主题党日活动记录.docx", "心得体会汇编.docx")
+#: The documents written per branch: their names' catalogue keys and suffixes.
+DOCUMENTS = (
+    ("ledger.file.register", ".xlsx"),
+    ("ledger.file.record", ".docx"),
+    ("ledger.file.compilation", ".docx"),
+)
 GITIGNORE = b"# Written by coursekit ledger: members' names and writing never go into git.\n*\n"
 # What Windows forbids in a file name, and what could move a name out of its folder.
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -43,17 +48,16 @@ _RESERVED = frozenset(
 _LONGEST = 60  # characters of a branch's folder name: paths in zip files and on Windows
 
 
-def branch_folder(name: str | None) -> str:
+def branch_folder(name: str) -> str:
     """A folder name for the branch ``name``: its own characters where a file system allows.
 
     Characters Windows forbids, controls and direction marks become ``_``; a
     leading dot (``..``, ``.gitignore``) and Windows' reserved names get a ``_``
     in front; trailing dots and spaces go; long names are cut.
     """
-    text = unicodedata.normalize("NFC", name or NO_BRANCH)
     text = "".join(
         "_" if _UNSAFE.match(c) or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
-        for c in text
+        for c in unicodedata.normalize("NFC", name)
     )
     text = text.strip().rstrip(". ")[:_LONGEST].rstrip(". ")
     if not text:
@@ -63,32 +67,22 @@ def branch_folder(name: str | None) -> str:
     return text
 
 
-def _folders(branches: Iterable[Branch]) -> Iterator[tuple[Branch, str]]:
-    """Each branch with its folder; two names that come out the same get ``-2``, ``-3``…
+def _documents(ledger: Ledger) -> Iterator[tuple[Branch, list[str]]]:
+    """Each branch with the paths of its three documents (:data:`DOCUMENTS`' order).
 
-    Compared without case, as macOS and Windows compare file names.
+    Two branch names that come out the same folder get ``-2``, ``-3``…, compared
+    without case, as macOS and Windows compare file names.
     """
+    lang = ledger.course.meta.lang
     taken: set[str] = set()
-    for branch in branches:
-        base = folder = branch_folder(branch.name)
+    for branch in ledger.branches:
+        base = folder = branch_folder(branch_name(branch, lang))
         n = 1
         while folder.casefold() in taken:
             n += 1
             folder = f"{base}-{n}"
         taken.add(folder.casefold())
-        yield branch, folder
-
-
-def ledger_paths(ledger: Ledger) -> list[str]:
-    """The files :func:`ledger_files` writes, relative to the ledger folder."""
-    return [
-        ".gitignore",
-        *(
-            f"{folder}/{folder}-{doc}"
-            for _, folder in _folders(ledger.branches)
-            for doc in DOCUMENTS
-        ),
-    ]
+        yield branch, [f"{folder}/{folder}-{msg(lang, key)}{suffix}" for key, suffix in DOCUMENTS]
 
 
 def ledger_files(
@@ -102,11 +96,10 @@ def ledger_files(
     from coursekit.ledger.documents import activity_record, reflections_compilation
 
     files = {".gitignore": GITIGNORE}
-    for branch, folder in _folders(ledger.branches):
-        stem = f"{folder}/{folder}-"
-        files[stem + DOCUMENTS[0]] = register_xlsx(ledger, branch, generated)
-        files[stem + DOCUMENTS[1]] = activity_record(ledger, branch, template)
-        files[stem + DOCUMENTS[2]] = reflections_compilation(ledger, branch, template)
+    for branch, (register, record, compilation) in _documents(ledger):
+        files[register] = register_xlsx(ledger, branch, generated)
+        files[record] = activity_record(ledger, branch, template)
+        files[compilation] = reflections_compilation(ledger, branch, template)
         if progress is not None:
             progress(branch)
     return files
