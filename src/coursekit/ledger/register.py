@@ -65,12 +65,60 @@ def branch_name(branch: Branch, lang: str) -> str:
     return branch.name if branch.name is not None else msg(lang, "report.no_branch")
 
 
+def _add_styles(book: Any) -> None:
+    """The register's cell styles, as named styles: a cell takes one by name, which is cheap
+    (setting a font on each of thousands of cells is what made a register slow), and a
+    secretary finds them by name in Excel's or WPS's style list."""
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+
+    thin = Side(style="thin", color="000000")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    body = Font(name=BODY_FONT, size=10)
+    middle = Alignment(vertical="center")
+    styles = [
+        NamedStyle(
+            "ledger-title",
+            font=Font(name=HEAD_FONT, size=16),
+            alignment=Alignment(vertical="center"),
+        ),
+        NamedStyle(
+            "ledger-note",
+            font=Font(name=BODY_FONT, size=10),
+            alignment=Alignment(vertical="center", wrap_text=True),
+        ),
+        NamedStyle(
+            "ledger-head",
+            font=Font(name=HEAD_FONT, bold=True, size=10),
+            border=box,
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        ),
+        NamedStyle("ledger-cell", font=body, border=box, alignment=middle),
+        NamedStyle(
+            "ledger-text",
+            font=body,
+            border=box,
+            alignment=Alignment(vertical="center", wrap_text=True),
+        ),
+        NamedStyle(
+            "ledger-date",
+            font=body,
+            border=box,
+            alignment=Alignment(horizontal="center", vertical="center"),
+            number_format=_DATE,
+        ),
+        NamedStyle("ledger-percent", font=body, border=box, alignment=middle, number_format="0.0%"),
+    ]
+    for style in styles:
+        book.add_named_style(style)
+
+
 def register_xlsx(ledger: Ledger, branch: Branch, generated: dt.date | None = None) -> bytes:
     """The branch's register as the bytes of an ``.xlsx`` file (see the module docstring)."""
     from openpyxl import Workbook
 
     lang = ledger.course.meta.lang
     book = Workbook()
+    _add_styles(book)
     sheet = book.active
     sheet.title = msg(lang, "ledger.xlsx.sheet")
     _register_sheet(sheet, ledger, branch, generated or dt.date.today())
@@ -81,7 +129,6 @@ def register_xlsx(ledger: Ledger, branch: Branch, generated: dt.date | None = No
 
 
 def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated: dt.date) -> None:
-    from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
     course = ledger.course
@@ -109,7 +156,7 @@ def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated:
     took_part = sum(1 for m in members if m.took_part)
     secretaries = msg(lang, "format.sep").join(m.name for m in branch.secretaries)
     title = msg(lang, "ledger.xlsx.title", theme=theme)
-    _merged(sheet, 1, len(header), title, Font(name=HEAD_FONT, size=16))
+    _merged(sheet, 1, len(header), title, "ledger-title")
     info = msg(
         lang,
         "ledger.xlsx.info",
@@ -120,34 +167,27 @@ def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated:
         rate=f"{took_part / len(members):.1%}" if members else "—",
         date=generated.isoformat(),
     )
-    _merged(sheet, 2, len(header), info, Font(name=BODY_FONT, size=11))
-    thin = Side(style="thin", color="000000")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_font = Font(name=HEAD_FONT, bold=True, size=10)
-    body_font = Font(name=BODY_FONT, size=10)
+    _merged(sheet, 2, len(header), info, "ledger-note")
     top = 3
     for column, title in enumerate(header, 1):
-        cell = sheet.cell(row=top, column=column)
-        _set(cell, title)
-        cell.font = head_font
-        cell.border = box
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        _set(sheet.cell(row=top, column=column), title, "ledger-head")
     percent = 5 + len(modules) + 4  # the column of first-try accuracy
+    wrapped = {2, 4, len(header)}  # name, branch, remarks
     for offset, row in enumerate(rows, 1):
         for column, value in enumerate(row, 1):
-            cell = sheet.cell(row=top + offset, column=column)
-            _set(cell, value)
-            cell.font = body_font
-            cell.border = box
-            cell.alignment = Alignment(vertical="center", wrap_text=column in (2, 4, len(row)))
-            if isinstance(value, dt.date):
-                cell.number_format = _DATE
-                cell.alignment = Alignment(horizontal="center", vertical="center")
-            elif column == percent and value is not None:
-                cell.number_format = "0.0%"
+            style = (
+                "ledger-date"
+                if isinstance(value, dt.date)
+                else "ledger-percent"
+                if column == percent
+                else "ledger-text"
+                if column in wrapped
+                else "ledger-cell"
+            )
+            _set(sheet.cell(row=top + offset, column=column), value, style)
     last = top + len(rows)
     notes = msg(lang, "ledger.xlsx.notes", zone=course.meta.timezone, source=ledger.source)
-    _merged(sheet, last + 2, len(header), notes, Font(name=BODY_FONT, size=9))
+    _merged(sheet, last + 2, len(header), notes, "ledger-note")
     sheet.row_dimensions[last + 2].height = 30
     # Widths: what the column holds, the header's longest line and the body's widest cell.
     for column in range(1, len(header) + 1):
@@ -193,7 +233,6 @@ def _member_row(n: int, ledger: Ledger, branch: Branch, member: Member) -> list[
 
 
 def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
-    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     course = ledger.course
@@ -219,18 +258,17 @@ def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
                 ]
             )
     for column, title in enumerate(header, 1):
-        cell = sheet.cell(row=1, column=column)
-        _set(cell, title)
-        cell.font = Font(name=HEAD_FONT, bold=True, size=10)
+        _set(sheet.cell(row=1, column=column), title, "ledger-head")
     for r, row in enumerate(rows, 2):
         for column, value in enumerate(row, 1):
-            cell = sheet.cell(row=r, column=column)
-            _set(cell, value)
-            cell.font = Font(name=BODY_FONT, size=10)
-            if isinstance(value, dt.date):
-                cell.number_format = _DATE
-            if column == 5:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            style = (
+                "ledger-date"
+                if isinstance(value, dt.date)
+                else "ledger-text"
+                if column in (2, 5)  # name, prompt
+                else "ledger-cell"
+            )
+            _set(sheet.cell(row=r, column=column), value, style)
     for column in range(1, len(header) + 1):
         values = [header[column - 1], *(row[column - 1] for row in rows)]
         width = max(_width(v) for v in values if v is not None) + 2
@@ -242,23 +280,19 @@ def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
     _printable(sheet, msg(lang, "ledger.xlsx.footer"))
 
 
-def _set(cell: Any, value: Any) -> None:
-    """Put ``value`` in ``cell``; a text is always a string, never a formula."""
+def _set(cell: Any, value: Any, style: str) -> None:
+    """Put ``value`` in ``cell`` in the named ``style``; a text is a string, never a formula."""
     if isinstance(value, str):
         cell.value = _text(value)
         cell.data_type = "s"  # openpyxl would store "=…" as a formula
     else:
         cell.value = value
+    cell.style = style
 
 
-def _merged(sheet: Worksheet, row: int, width: int, text: str, font: Any) -> None:
-    from openpyxl.styles import Alignment
-
+def _merged(sheet: Worksheet, row: int, width: int, text: str, style: str) -> None:
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-    cell = sheet.cell(row=row, column=1)
-    _set(cell, text)
-    cell.font = font
-    cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    _set(sheet.cell(row=row, column=1), text, style)
 
 
 def _printable(sheet: Worksheet, footer: str) -> None:
