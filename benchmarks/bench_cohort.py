@@ -34,8 +34,6 @@ import os
 import platform
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -344,30 +342,24 @@ def statistics(url: str, analyze: bool) -> None:
 
 
 def report(url: str, out: Path) -> None:
-    """``coursekit report --store URL`` in a child of its own, timed, with its own peak RSS."""
-    command = [
-        sys.executable, "-c", "from coursekit.cli import main; main()",
-        "report", "--store", url, "--out", str(out),
-    ]  # fmt: skip
-    log = out.parent / f"{out.name}.log"
-    t0 = time.perf_counter()
-    with open(log, "wb") as said:
-        child = subprocess.Popen(command, stdout=said, stderr=subprocess.STDOUT)
-        # wait4 gives this child's own rusage; RUSAGE_CHILDREN would include the writers
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - t0
-    mb = usage.ru_maxrss / 1024  # KiB on Linux
-    lines = log.read_text(errors="replace").strip().splitlines()
-    if child.returncode != 0:
-        print(f"  report: FAILED, exit code {child.returncode} after {seconds:.1f} s; it said:")
+    """``coursekit report --store URL`` in a child of its own, timed, with its own peak RSS.
+
+    The peak is the child's own (benchmarks/measure.py): the rusage of a child forked
+    from this process, which holds the whole cohort, would report this process's peak.
+    """
+    from measure import run_coursekit
+
+    result = run_coursekit("report", "--store", url, "--out", str(out))
+    seconds, mb = result.seconds, result.peak_mb
+    if result.code != 0 or mb is None:
+        print(f"  report: FAILED, exit code {result.code} after {seconds:.1f} s; it said:")
     else:
         print(
             f"  report: {seconds:.1f} s ({verdict(seconds <= REPORT_SECONDS)} ≤ "
             f"{REPORT_SECONDS:.0f} s), peak RSS {mb:.0f} MB ({verdict(mb <= REPORT_MB)} ≤ "
             f"{REPORT_MB:.0f} MB)"
         )
-    for line in lines[:3] if child.returncode == 0 else lines[-8:]:
+    for line in result.lines[:3] if result.code == 0 else result.lines[-8:]:
         print(f"    | {line}")
 
 

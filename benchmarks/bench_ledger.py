@@ -21,35 +21,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench_cohort import branch_name, make_cohort, verdict
+from measure import Measured, run_coursekit
 
 BRANCH_SECONDS = 5.0
 ALL_SECONDS = 120.0
 ALL_MB = 1024.0
 
 
-def run(url: str, out: Path, *extra: str) -> tuple[float, float, int, list[str]]:
-    """``coursekit ledger`` in a child: seconds, peak RSS in MB, exit code, what it printed."""
-    command = [
-        sys.executable, "-c", "from coursekit.cli import main; main()",
-        "ledger", "--store", url, "--out", str(out), *extra,
-    ]  # fmt: skip
-    log = out.parent / f"{out.name}.log"
-    t0 = time.perf_counter()
-    with open(log, "wb") as said:
-        child = subprocess.Popen(command, stdout=said, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - t0
-    lines = log.read_text(errors="replace").strip().splitlines()
-    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), lines
+def run(url: str, out: Path, *extra: str) -> Measured:
+    """``coursekit ledger`` in a child of its own, timed, with its own peak RSS."""
+    return run_coursekit("ledger", "--store", url, "--out", str(out), *extra)
 
 
 def written(out: Path) -> str:
@@ -93,12 +79,13 @@ def main() -> None:
             ("one branch", work / "one", ("--branch", branch_name(0)), BRANCH_SECONDS),
             ("every branch", work / "all", (), ALL_SECONDS),
         ):
-            seconds, mb, code, lines = run(url, out, *extra)
-            if code != 0:
-                print(f"  {label}: FAILED, exit code {code}; it said:")
-                for line in lines[-8:]:
+            result = run(url, out, *extra)
+            if result.code != 0 or result.peak_mb is None:
+                print(f"  {label}: FAILED, exit code {result.code}; it said:")
+                for line in result.lines[-8:]:
                     print(f"    | {line}")
                 continue
+            mb, seconds = result.peak_mb, result.seconds
             memory = f"peak RSS {mb:.0f} MB"
             if not extra:
                 memory += f" ({verdict(mb <= ALL_MB)} ≤ {ALL_MB:.0f} MB)"
