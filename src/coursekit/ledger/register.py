@@ -10,8 +10,9 @@ Printing: A4 landscape, one page wide, the header row repeated on every page,
 page numbers in the footer; panes frozen below the header and right of the
 name. Column widths are measured in the characters they hold, a Chinese
 character counting two. Every text cell is written with the string type and
-passed through :func:`coursekit.cells.xml_text`, so a member called
-``=HYPERLINK(…)`` stays a name, never a formula.
+passed through :func:`coursekit.ledger.wordfile.run_text` (what XML cannot
+hold, and the direction overrides that would reorder a printed line, become
+U+FFFD), so a member called ``=HYPERLINK(…)`` stays a name, never a formula.
 
 Lengths (字数) count a reflection's characters without its white space, as a
 secretary counting a handwritten text would.
@@ -24,8 +25,8 @@ import io
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from coursekit.cells import xml_text
 from coursekit.ledger.data import Branch, Ledger, Member
+from coursekit.ledger.wordfile import run_text
 from coursekit.messages import msg
 
 if TYPE_CHECKING:
@@ -54,10 +55,6 @@ def _width(value: object) -> int:
         return 6
     text = str(value)
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
-
-
-def _text(value: str) -> str:
-    return xml_text(value)
 
 
 def branch_name(branch: Branch, lang: str) -> str:
@@ -283,7 +280,7 @@ def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
 def _set(cell: Any, value: Any, style: str) -> None:
     """Put ``value`` in ``cell`` in the named ``style``; a text is a string, never a formula."""
     if isinstance(value, str):
-        cell.value = _text(value)
+        cell.value = run_text(value)  # what XML cannot hold, and direction overrides: U+FFFD
         cell.data_type = "s"  # openpyxl would store "=…" as a formula
     else:
         cell.value = value
