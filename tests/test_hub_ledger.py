@@ -13,6 +13,7 @@ import dataclasses
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from cohort_hub import COURSE, FIRST, IDLE, MODULE, PROMPT, SECOND
 from coursekit.errors import ServiceRefused, StoreError
 from coursekit.ledger.data import Ledger, ledger_from_store
 from coursekit.store import RosterEntry, open_store
+from coursekit.store.hub import TIMEOUT
 from coursekit.store.hub_ledger import service_ledger
 from hub import API, SECRETARIES, TRAINER, Hub
 
@@ -246,6 +248,7 @@ class _StandIn(http.server.BaseHTTPRequestHandler):
     """Answers every GET with the server's ``answer`` bytes, as a broken service might."""
 
     def do_GET(self) -> None:
+        time.sleep(getattr(self.server, "delay", 0))
         raw: bytes = self.server.answer  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -274,6 +277,19 @@ def test_a_well_formed_answer_from_the_stand_in_is_read(
     stand_in.answer = json.dumps(_answer(_member())).encode()  # type: ignore[attr-defined]
     ledger = service_ledger(COURSE, url, token="t")
     assert ledger.source == url
+    assert ledger_dicts(ledger) == _answer(_member())["branches"]
+
+
+def test_a_view_waits_longer_than_a_kernels_call(stand_in: http.server.HTTPServer) -> None:
+    """The service gathers a whole cohort's ledger before it answers: seconds, not a kernel's
+    quick save, so a slow answer is waited for."""
+    url = f"http://127.0.0.1:{stand_in.server_address[1]}/services/coursekit/"
+    stand_in.answer = json.dumps(_answer(_member())).encode()  # type: ignore[attr-defined]
+    stand_in.delay = TIMEOUT + 0.5  # type: ignore[attr-defined]
+    try:
+        ledger = service_ledger(COURSE, url, token="t")
+    finally:
+        stand_in.delay = 0  # type: ignore[attr-defined]
     assert ledger_dicts(ledger) == _answer(_member())["branches"]
 
 

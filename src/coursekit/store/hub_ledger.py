@@ -20,11 +20,11 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coursekit.errors import StoreError
+from coursekit.ledger.data import Branch, Ledger
 from coursekit.store.hub import HUB_TARGET
 from coursekit.store.hub_view import ask_service
 
 if TYPE_CHECKING:
-    from coursekit.ledger.data import Ledger
     from coursekit.model import Course
 
 __all__ = ["service_ledger"]
@@ -90,8 +90,6 @@ def service_ledger(
     of ``course`` is a :class:`StoreError`. The ledger's source is the service's
     address.
     """
-    from coursekit.ledger.data import Branch, Ledger
-
     query = [("course_id", course.id), *(("branch", b) for b in sorted(set(branches or ())))]
     answer = ask_service("ledger?" + urlencode(query), target, token=token, api_url=api_url)
     try:
