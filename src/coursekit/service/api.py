@@ -411,26 +411,30 @@ class LedgerEndpoint(CohortEndpoint):
     what = "the ledger"
 
     async def get(self) -> None:
-        from coursekit.ledger.data import ledger_from_store
-
         course_id = self.cohort_course()
         branches = self.visible_branches(self.get_query_arguments("branch") or None)
-        ledger = await self.store(
-            ledger_from_store, self.service.store, self.service.course, branches
-        )
         host = self.request.host
-        self.answer(
-            {
-                "course_id": course_id,
-                "role": self.caller.role,
-                "branches": [b.to_dict() for b in ledger.branches],
-                "source": (
-                    f"{self.request.protocol}://{host}{self.service.settings.prefix}"
-                    if host
-                    else "coursekit service"
-                ),
-            }
-        )
+        head = {
+            "course_id": course_id,
+            "role": self.caller.role,
+            "source": (
+                f"{self.request.protocol}://{host}{self.service.settings.prefix}"
+                if host
+                else "coursekit service"
+            ),
+        }
+        # gathered and encoded in a worker: a whole cohort's ledger is megabytes of JSON
+        self.set_status(200)
+        self.finish(await self.store(_ledger_json, self.service, branches, head))
+
+
+def _ledger_json(service: Any, branches: frozenset[str] | None, head: dict[str, Any]) -> str:
+    from coursekit.ledger.data import ledger_from_store
+
+    ledger = ledger_from_store(service.store, service.course, branches)
+    return json.dumps(
+        {**head, "branches": [b.to_dict() for b in ledger.branches]}, ensure_ascii=False
+    )
 
 
 class NotFound(Endpoint):
