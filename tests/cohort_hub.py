@@ -5,6 +5,7 @@ session, with two branches: b1 (学员甲 studies, 学员丁 does not) and b2 (�
 studies); test_hub_trainer.py and test_hub_ledger.py both read it, and a test
 that adds to its store takes the addition out again. ``as_user`` sets the
 environment of a user's kernel under that hub (or of a trainer's shell).
+The course's learners and the question they answer here are every hub test's.
 """
 
 from __future__ import annotations
@@ -72,13 +73,15 @@ def cohort_service(postgres_server: Cluster) -> Iterator[tuple[Hub, str]]:
         yield running
 
 
-def attempt(answer: Any) -> dict[str, Any]:
+def attempt(answer: Any = RIGHT, **extra: Any) -> dict[str, Any]:
+    """A ``POST attempts`` body answering QUESTION, with a new idempotency key."""
     return {
         "course_id": COURSE.id,
         "module": MODULE,
         "checkpoint_id": QUESTION.id,
         "answer": answer,
         "key": str(uuid.uuid4()),
+        **extra,
     }
 
 
