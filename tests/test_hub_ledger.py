@@ -332,6 +332,22 @@ def test_a_view_waits_longer_than_a_kernels_call(stand_in: http.server.HTTPServe
             "branches.0.members.0.reflections.0.reflection: Field required",
         ),
         (
+            json.dumps(_answer(_member(reads={"m-gone": "2026-01-01T00:00:00+00:00"}))).encode(),
+            "sent work on module 'm-gone', which this copy of",
+        ),
+        (
+            json.dumps(
+                _answer(
+                    _member(
+                        reflections=[
+                            {"module": MODULE, "reflection": "r-gone", "text": "t", "at": "x"}
+                        ]
+                    )
+                )
+            ).encode(),
+            f"sent work on reflection 'r-gone' of module {MODULE!r}, which this copy of",
+        ),
+        (
             json.dumps(_answer(_member(), course_id="another")).encode(),
             "sent the ledger of 'another', not of",
         ),

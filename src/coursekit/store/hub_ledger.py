@@ -107,8 +107,30 @@ def service_ledger(
             f"the coursekit service at {answer.where} sent the ledger of "
             f"{checked.course_id!r}, not of {course.id!r}"
         )
+    unknown = _unknown_work(course, checked)
+    if unknown:
+        raise StoreError(
+            f"the coursekit service at {answer.where} sent work on {unknown}, which this copy "
+            f"of {course.id!r} does not have: use the course folder the service serves"
+        )
     return Ledger(
         course,
         tuple(Branch.from_dict(b.model_dump()) for b in checked.branches),
         source=answer.where,
     )
+
+
+def _unknown_work(course: Course, answer: _LedgerAnswer) -> str | None:
+    """The first module or reflection in ``answer`` that ``course`` lacks (the service serves
+    another version of it), named; ``None`` when the course has them all."""
+    modules = {m.id for m in course.modules}
+    prompts = {(m.id, r.id) for m in course.modules for r in m.reflections}
+    for branch in answer.branches:
+        for member in branch.members:
+            for module in member.reads:
+                if module not in modules:
+                    return f"module {module!r}"
+            for written in member.reflections:
+                if (written.module, written.reflection) not in prompts:
+                    return f"reflection {written.reflection!r} of module {written.module!r}"
+    return None
