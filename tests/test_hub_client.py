@@ -19,9 +19,8 @@ from typing import Any
 
 import pytest
 
-from coursekit.content import load_course
+from cohort_hub import COURSE, FIRST, MODULE, PROMPT, QUESTION, RIGHT, SECOND, WRONG
 from coursekit.errors import StoreError
-from coursekit.model import SingleChoice
 from coursekit.store import (
     Attempt,
     LearnerDump,
@@ -34,16 +33,8 @@ from coursekit.store import (
 )
 from coursekit.store.hub import HubStore
 from coursekit.widgets import Checkpoint, LearnerSession
-from hub import API, BRANCHES, Hub, coursekit_service
+from hub import API, Hub, coursekit_service
 from postgres import Cluster
-
-FIRST, SECOND = (members[0] for members in BRANCHES.values())  # learner-b1, learner-b2
-COURSE = load_course()
-MODULE, QUESTION = next((m, q) for m, q in COURSE.all_checkpoints() if isinstance(q, SingleChoice))
-assert isinstance(QUESTION, SingleChoice)
-RIGHT = QUESTION.answer
-WRONG = next(o for o in QUESTION.options if o != RIGHT)
-PROMPT = next(r for m in COURSE.modules if m.id == MODULE for r in m.reflections)
 
 
 @pytest.fixture(scope="module")

@@ -18,25 +18,16 @@ What the real hub showed, and the config below follows:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from coursekit.content import load_course
-from coursekit.model import SingleChoice
+from cohort_hub import COURSE, FIRST, MODULE, QUESTION, RIGHT, SECOND, WRONG, attempt
 from coursekit.store import RosterEntry, open_store
-from hub import API, BRANCHES, SECRETARIES, TRAINER, Hub, coursekit_service
+from hub import API, SECRETARIES, TRAINER, Hub, coursekit_service
 from postgres import Cluster
 
-FIRST, SECOND = (members[0] for members in BRANCHES.values())  # learner-b1, learner-b2
-COURSE = load_course()
-MODULE, QUESTION = next((m, q) for m, q in COURSE.all_checkpoints() if isinstance(q, SingleChoice))
-assert isinstance(QUESTION, SingleChoice)
-RIGHT = QUESTION.answer
-WRONG = next(o for o in QUESTION.options if o != RIGHT)
 BURST = 40
 BURSTER = "learner-burst"
 
@@ -56,17 +47,6 @@ def service(postgres_server: Cluster) -> Iterator[tuple[Hub, str]]:
         environment={"COURSEKIT_SERVICE_RATE": "5", "COURSEKIT_SERVICE_BURST": str(BURST)},
     ) as running:
         yield running
-
-
-def attempt(answer: Any = RIGHT, **extra: Any) -> dict[str, Any]:
-    return {
-        "course_id": COURSE.id,
-        "module": MODULE,
-        "checkpoint_id": QUESTION.id,
-        "answer": answer,
-        "key": str(uuid.uuid4()),
-        **extra,
-    }
 
 
 def test_me_names_the_hub_user_with_the_rosters_name_and_branch(service: tuple[Hub, str]) -> None:

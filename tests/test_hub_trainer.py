@@ -2,15 +2,14 @@
 
 A trainer's or a branch secretary's token asks the service's ``GET report``;
 the service counts what the token may see and the report is made from those
-counts as from a store. The store's URL stays in the service.
+counts as from a store. The store's URL stays in the service. The hub and its
+work are cohort_hub.py's, which test_hub_ledger.py reads too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,89 +17,13 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from cohort_hub import COURSE, FIRST, QUESTION, SECOND
 from coursekit.cli import main
-from coursekit.content import load_course
-from coursekit.model import SingleChoice
-from coursekit.store import RosterEntry
-from hub import API, BRANCHES, SECRETARIES, TRAINER, Hub, coursekit_service
-from postgres import Cluster
-
-FIRST, SECOND = (members[0] for members in BRANCHES.values())  # learner-b1, learner-b2
-IDLE = "learner-idle"  # on b1's roster, never studies
-COURSE = load_course()
-MODULE, QUESTION = next((m, q) for m, q in COURSE.all_checkpoints() if isinstance(q, SingleChoice))
-assert isinstance(QUESTION, SingleChoice)
-RIGHT = QUESTION.answer
-WRONG = next(o for o in QUESTION.options if o != RIGHT)
-PROMPT = next(r for m in COURSE.modules if m.id == MODULE for r in m.reflections)
-
-
-@pytest.fixture(scope="module")
-def service(postgres_server: Cluster) -> Iterator[tuple[Hub, str]]:
-    """The service with two branches: b1 (甲 studies, 丁 does not) and b2 (乙 studies)."""
-    roster = [
-        RosterEntry(FIRST, "学员甲", "b1"),
-        RosterEntry(SECOND, "学员乙", "b2"),
-        RosterEntry(IDLE, "学员丁", "b1"),
-    ]
-    with coursekit_service(postgres_server, roster) as running:
-        hub, _ = running
-        first, second = hub.token_for(FIRST), hub.token_for(SECOND)
-        assert hub.api("POST", API + "attempts", token=first, body=attempt(RIGHT)).status == 201
-        assert hub.api("POST", API + "attempts", token=second, body=attempt(WRONG)).status == 201
-        read = hub.api("PUT", API + f"reads/{COURSE.id}/{MODULE}", token=first, body={})
-        assert read.status in (200, 201), read.body
-        wrote = hub.api(
-            "PUT",
-            API + f"reflections/{COURSE.id}/{PROMPT.id}",
-            token=second,
-            body={"module": MODULE, "text": "乙的心得"},
-        )
-        assert wrote.status in (200, 201), wrote.body
-        yield running
-
-
-def attempt(answer: Any) -> dict[str, Any]:
-    return {
-        "course_id": COURSE.id,
-        "module": MODULE,
-        "checkpoint_id": QUESTION.id,
-        "answer": answer,
-        "key": str(uuid.uuid4()),
-    }
+from hub import SECRETARIES, TRAINER, Hub
 
 
 def rows(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-
-
-@pytest.fixture
-def as_user(service: tuple[Hub, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """Set the environment of ``user``'s kernel under the hub (or, with ``shell``, of a
-    trainer's shell: ``COURSEKIT_HUB_TOKEN`` and the service's address)."""
-    hub, _ = service
-
-    def become(user: str, shell: bool = False) -> None:
-        for name in (
-            "JUPYTERHUB_API_TOKEN",
-            "JUPYTERHUB_USER",
-            "JUPYTERHUB_API_URL",
-            "COURSEKIT_HUB_TOKEN",
-            "COURSEKIT_SERVICE_URL",
-            "COURSEKIT_STORE",
-        ):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("COURSEKIT_HOME", str(tmp_path / "home"))
-        token = hub.token_for(user)
-        if shell:
-            monkeypatch.setenv("COURSEKIT_HUB_TOKEN", token)
-            monkeypatch.setenv("COURSEKIT_SERVICE_URL", f"{hub.url}/services/coursekit/")
-        else:
-            monkeypatch.setenv("JUPYTERHUB_API_TOKEN", token)
-            monkeypatch.setenv("JUPYTERHUB_USER", user)
-            monkeypatch.setenv("JUPYTERHUB_API_URL", f"{hub.url}/hub/api")
-
-    return become
 
 
 def report(out: Path, store: str = "hub") -> Any:
@@ -108,9 +31,9 @@ def report(out: Path, store: str = "hub") -> Any:
 
 
 def test_the_trainers_report_through_the_service_is_the_stores_report(
-    service: tuple[Hub, str], as_user: Any, tmp_path: Path
+    cohort_service: tuple[Hub, str], as_user: Any, tmp_path: Path
 ) -> None:
-    _, store_url = service
+    _, store_url = cohort_service
     as_user(TRAINER)
     result = report(tmp_path / "hub")
     assert result.exit_code == 0, result.output

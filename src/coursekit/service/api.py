@@ -335,15 +335,48 @@ class RestoreEndpoint(Endpoint):
         )
 
 
-class ReportEndpoint(Endpoint):
+class CohortEndpoint(Endpoint):
+    """What the trainers' views (report, ledger) share: who may see which branches."""
+
+    #: what the endpoint gives, as its refusal of a learner names it
+    what = "the cohort"
+
+    def cohort_course(self) -> str:
+        """The course asked for (``?course_id=``, else the service's), refusing a learner."""
+        if self.caller.role == "learner":
+            raise self.refuse(f"{self.what} is for trainers and branch secretaries")
+        course_id = self.get_query_argument("course_id", None) or self.service.course.id
+        self.course(course_id)
+        return course_id
+
+    def visible_branches(self, asked: list[str] | None = None) -> frozenset[str] | None:
+        """The branches the caller may see, narrowed to ``asked``; ``None``: every branch.
+
+        A secretary who asks for a branch that is not theirs is refused, naming it.
+        """
+        if self.caller.role == "trainer":
+            return frozenset(asked) if asked else None
+        mine = self.caller.branches
+        if not asked:
+            return mine
+        others = sorted(set(asked) - mine)
+        if others:
+            shown = ", ".join(repr(b) for b in others)
+            raise self.refuse(
+                f"{shown} {'is not your branch' if len(others) == 1 else 'are not your branches'}"
+                f" (yours: {', '.join(sorted(mine))})"
+            )
+        return frozenset(asked)
+
+
+class ReportEndpoint(CohortEndpoint):
+    what = "the report"
+
     async def get(self) -> None:
         from coursekit.store.cohort import cohort_counts
 
-        if self.caller.role == "learner":
-            raise self.refuse("the report is for trainers and branch secretaries")
-        course_id = self.get_query_argument("course_id", None) or self.service.course.id
-        self.course(course_id)
-        branches = None if self.caller.role == "trainer" else self.caller.branches
+        course_id = self.cohort_course()
+        branches = self.visible_branches()
         counts = await self.store(cohort_counts, self.service.store, self.service.course, branches)
         frames = {
             name: json.loads(getattr(counts, name).to_json(orient="records", force_ascii=False))
@@ -368,6 +401,42 @@ class ReportEndpoint(Endpoint):
         )
 
 
+class LedgerEndpoint(CohortEndpoint):
+    """Each branch's study ledger (学习台账) the caller may see: ``?branch=`` narrows it.
+
+    The ledger names its source; the store's URL stays in the service, so the
+    source is the service's own address as the caller reached it.
+    """
+
+    what = "the ledger"
+
+    async def get(self) -> None:
+        course_id = self.cohort_course()
+        branches = self.visible_branches(self.get_query_arguments("branch") or None)
+        host = self.request.host
+        head = {
+            "course_id": course_id,
+            "role": self.caller.role,
+            "source": (
+                f"{self.request.protocol}://{host}{self.service.settings.prefix}"
+                if host
+                else "coursekit service"
+            ),
+        }
+        # gathered and encoded in a worker: a whole cohort's ledger is megabytes of JSON
+        self.set_status(200)
+        self.finish(await self.store(_ledger_json, self.service, branches, head))
+
+
+def _ledger_json(service: Any, branches: frozenset[str] | None, head: dict[str, Any]) -> str:
+    from coursekit.ledger.data import ledger_from_store
+
+    ledger = ledger_from_store(service.store, service.course, branches)
+    return json.dumps(
+        {**head, "branches": [b.to_dict() for b in ledger.branches]}, ensure_ascii=False
+    )
+
+
 class NotFound(Endpoint):
     async def prepare(self) -> None:
         raise Refused(404, f"no such API path: {self.request.path}")
@@ -385,5 +454,6 @@ ROUTES: list[tuple[str, type[Endpoint]]] = [
     ("dump", DumpEndpoint),
     ("restore", RestoreEndpoint),
     ("report", ReportEndpoint),
+    ("ledger", LedgerEndpoint),
     (".*", NotFound),
 ]

@@ -516,7 +516,7 @@ class HubStore:
 def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return raw.decode(errors="replace")
 
 
