@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -362,3 +363,30 @@ def test_a_malformed_answer_is_a_store_error_naming_the_service(
         service_ledger(COURSE, url, token="t")
     assert str(error.value).startswith(f"the coursekit service at {url} ")
     assert problem in str(error.value)
+
+
+def test_a_secretary_writes_their_branchs_ledger_with_the_command(
+    cohort_service: tuple[Hub, str], as_user: Any, tmp_path: Path
+) -> None:
+    """`coursekit ledger --store hub`, as a secretary runs it in a terminal under the hub."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from coursekit.cli import main
+
+    as_user(SECRETARIES["b1"], shell=True)
+    out = tmp_path / "ledger"
+    result = CliRunner().invoke(main, ["ledger", "--store", "hub", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote the ledger of 1 branch to" in result.output
+    assert "  b1: 1 of 2 members took part (50%), 1 not yet" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [".coursekit-output.json", ".gitignore", "b1"]
+    sheet = load_workbook(out / "b1" / "b1-学习登记表.xlsx").worksheets[0]
+    learners = [r[2] for r in sheet.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+    assert learners == [FIRST, IDLE]
+    refused = CliRunner().invoke(
+        main, ["ledger", "--store", "hub", "--branch", "b2", "--out", str(tmp_path / "b2")]
+    )
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().endswith("'b2' is not your branch (yours: b1)")
+    assert not (tmp_path / "b2").exists()
