@@ -166,34 +166,12 @@ def _register_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch, generated:
     )
     _merged(sheet, 2, len(header), info, "ledger-note")
     top = 3
-    for column, title in enumerate(header, 1):
-        _set(sheet.cell(row=top, column=column), title, "ledger-head")
-    percent = 5 + len(modules) + 4  # the column of first-try accuracy
-    wrapped = {2, 4, len(header)}  # name, branch, remarks
-    for offset, row in enumerate(rows, 1):
-        for column, value in enumerate(row, 1):
-            style = (
-                "ledger-date"
-                if isinstance(value, dt.date)
-                else "ledger-percent"
-                if column == percent
-                else "ledger-text"
-                if column in wrapped
-                else "ledger-cell"
-            )
-            _set(sheet.cell(row=top + offset, column=column), value, style)
+    # wrapped: name, branch, remarks; the percentage: first-try accuracy
+    _table(sheet, top, header, rows, wrapped={2, 4, len(header)}, percent=5 + len(modules) + 4)
     last = top + len(rows)
     notes = msg(lang, "ledger.xlsx.notes", zone=course.meta.timezone, source=ledger.source)
     _merged(sheet, last + 2, len(header), notes, "ledger-note")
     sheet.row_dimensions[last + 2].height = 30
-    # Widths: what the column holds, the header's longest line and the body's widest cell.
-    for column in range(1, len(header) + 1):
-        values: list[Any] = [*str(header[column - 1]).split("\n")]
-        values += [row[column - 1] for row in rows if row[column - 1] is not None]
-        width = max((_width(v) for v in values), default=_NARROWEST) + 2
-        sheet.column_dimensions[get_column_letter(column)].width = min(
-            max(width, _NARROWEST), _WIDEST
-        )
     sheet.row_dimensions[top].height = 32
     sheet.freeze_panes = sheet.cell(row=top + 1, column=3)
     sheet.print_title_rows = f"{top}:{top}"
@@ -230,7 +208,6 @@ def _member_row(n: int, ledger: Ledger, branch: Branch, member: Member) -> list[
 
 
 def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
-    from openpyxl.utils import get_column_letter
 
     course = ledger.course
     lang = course.meta.lang
@@ -254,27 +231,47 @@ def _reflection_sheet(sheet: Worksheet, ledger: Ledger, branch: Branch) -> None:
                     chars(w.text),
                 ]
             )
-    for column, title in enumerate(header, 1):
-        _set(sheet.cell(row=1, column=column), title, "ledger-head")
-    for r, row in enumerate(rows, 2):
-        for column, value in enumerate(row, 1):
-            style = (
-                "ledger-date"
-                if isinstance(value, dt.date)
-                else "ledger-text"
-                if column in (2, 5)  # name, prompt
-                else "ledger-cell"
-            )
-            _set(sheet.cell(row=r, column=column), value, style)
-    for column in range(1, len(header) + 1):
-        values = [header[column - 1], *(row[column - 1] for row in rows)]
-        width = max(_width(v) for v in values if v is not None) + 2
-        sheet.column_dimensions[get_column_letter(column)].width = min(
-            max(width, _NARROWEST), 60 if column == 5 else _WIDEST
-        )
+    _table(sheet, 1, header, rows, wrapped={2, 5}, widest={5: 60})  # name, prompt
     sheet.freeze_panes = "C2"
     sheet.print_title_rows = "1:1"
     _printable(sheet, msg(lang, "ledger.xlsx.footer"))
+
+
+def _table(
+    sheet: Worksheet,
+    top: int,
+    header: list[str],
+    rows: list[list[Any]],
+    *,
+    wrapped: set[int],
+    percent: int | None = None,
+    widest: dict[int, int] | None = None,
+) -> None:
+    """The header at row ``top`` and the rows below it, styled; columns as wide as their text.
+
+    ``wrapped`` columns (1-based) wrap their text; ``percent`` shows a share as a
+    percentage; a column is as wide as its widest cell or header line, a Chinese
+    character counting two, within ``_NARROWEST`` and ``_WIDEST`` (or ``widest[column]``).
+    """
+    from openpyxl.utils import get_column_letter
+
+    for column, title in enumerate(header, 1):
+        _set(sheet.cell(row=top, column=column), title, "ledger-head")
+    for offset, row in enumerate(rows, 1):
+        for column, value in enumerate(row, 1):
+            if isinstance(value, dt.date):
+                style = "ledger-date"
+            elif column == percent:
+                style = "ledger-percent"
+            else:
+                style = "ledger-text" if column in wrapped else "ledger-cell"
+            _set(sheet.cell(row=top + offset, column=column), value, style)
+    for column in range(1, len(header) + 1):
+        values: list[Any] = header[column - 1].split("\n")
+        values += [row[column - 1] for row in rows if row[column - 1] is not None]
+        width = max(_width(v) for v in values) + 2
+        most = (widest or {}).get(column, _WIDEST)
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width, _NARROWEST), most)
 
 
 def _set(cell: Any, value: Any, style: str) -> None:
