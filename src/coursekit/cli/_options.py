@@ -29,6 +29,7 @@ __all__ = [
     "describe_os_error",
     "exit_with",
     "missing_paths",
+    "out_folder_options",
     "report_errors",
     "store_option",
 ]
@@ -127,6 +128,30 @@ def store_option(func: F) -> F:
         "(default: $COURSEKIT_STORE, else $COURSEKIT_HOME/learner.sqlite3, "
         "else ~/.coursekit/learner.sqlite3).",
     )(func)
+
+
+def out_folder_options(name: str) -> Callable[[F], F]:
+    """``--out`` (default ``./name``) and ``--force``, for a command that writes learner data
+    (a report, a ledger) into a folder it owns (:mod:`coursekit.outputs`)."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--force",
+            is_flag=True,
+            help=f"Replace {name} files changed since they were written (never files "
+            "coursekit did not write).",
+        )(func)
+        return click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path(name),
+            show_default=True,
+            help=f"The {name} folder: new, empty, or a {name} written before. Only the "
+            f"{name}'s own files are replaced; it may not be a records path or the course, "
+            "nor inside a published site.",
+        )(func)
+
+    return decorate
 
 
 def course_argument(func: F) -> F:

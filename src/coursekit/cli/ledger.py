@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from coursekit.cli._options import HELP, course_option, missing_paths, report_errors
+from coursekit.cli._options import (
+    HELP,
+    course_option,
+    missing_paths,
+    out_folder_options,
+    report_errors,
+)
 from coursekit.errors import CourseInvalid, Problem
 
 if TYPE_CHECKING:
@@ -38,25 +44,12 @@ if TYPE_CHECKING:
     multiple=True,
     help="Only this branch (repeat for several). Default: every branch.",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("ledger"),
-    show_default=True,
-    help="The ledger folder: new, empty, or a ledger written before; never inside a "
-    "published site. Only the ledger's own files are replaced.",
-)
+@out_folder_options("ledger")
 @click.option(
     "--template",
     type=click.Path(dir_okay=False, path_type=Path),
     help="A Word template (.docx) for the two documents: its styles, page setup, headers "
     "and footers are used (default: coursekit's own).",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace ledger files changed since they were written (never files coursekit "
-    "did not write).",
 )
 @course_option
 @report_errors

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from coursekit.cli._options import HELP, course_option, missing_paths, report_errors
+from coursekit.cli._options import (
+    HELP,
+    course_option,
+    missing_paths,
+    out_folder_options,
+    report_errors,
+)
 from coursekit.errors import CourseInvalid
 from coursekit.report import (
     Cohort,
@@ -30,21 +36,8 @@ from coursekit.report import (
     "http(s):// address) for the coursekit service, asked with your hub token "
     "($JUPYTERHUB_API_TOKEN, else $COURSEKIT_HUB_TOKEN). No record files are needed.",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("report"),
-    show_default=True,
-    help="The report folder: new, empty, or a report written before. Only the report's own "
-    "files are replaced; it may not be a records path or the course.",
-)
-@click.option("--xlsx", is_flag=True, help="Also write report.xlsx (needs the xlsx extra).")
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace report files changed since they were written (never files coursekit "
-    "did not write).",
-)
+@out_folder_options("report")
+@click.option("--xlsx", is_flag=True, help="Also write report.xlsx.")
 @course_option
 @report_errors
 def report_command(
