@@ -430,3 +430,95 @@ def test_the_ledger_reads_bounded_csv_through_the_roster_reader(tmp_path: Path) 
     with pytest.raises(CourseInvalid) as caught:
         read_roster(path)
     assert str(caught.value.problems[0]).endswith("role '书记\\x1b[2J' holds a control character")
+
+
+def test_the_word_documents_say_what_the_plan_did_from_the_store_and_from_records(
+    cohort: dict[str, Work], store_url: str, course: Course, tmp_path: Path
+) -> None:
+    """The activity record's fields and every reflection once, under its prompt and member."""
+    from docx import Document
+
+    from test_ledger_docx import form, sections
+
+    records = tmp_path / "records"
+    db = open_store(store_url)
+    try:
+        for member in cohort:
+            write_record(course, export_record(course, db, member), records / f"{member}.json")
+    finally:
+        db.close()
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "编号,姓名,支部,职务\n"
+        + "".join(
+            f'{e.learner},"{e.name.replace(chr(34), 2 * chr(34))}",{e.branch},{e.role or ""}\n'
+            for e in ROSTER
+        ),
+        encoding="utf-8",
+    )
+    made = {
+        "store": run(
+            "--store", store_url, "--course", str(course.root), "--out", str(tmp_path / "s")
+        ),
+        "records": run(
+            str(records),
+            "--roster",
+            str(roster),
+            "--course",
+            str(course.root),
+            "--out",
+            str(tmp_path / "f"),
+        ),
+    }
+    names = {e.learner: e.name for e in ROSTER}
+    prompts = {r.id: r.prompt for m in course.modules for r in m.reflections}
+    for source, out in (("store", tmp_path / "s"), ("records", tmp_path / "f")):
+        assert made[source].exit_code == 0, made[source].output
+        for branch in BRANCHES:
+            folder = out / branch_folder(branch)
+            listed = [e for e in ROSTER if e.branch == branch]
+            took_part = [e for e in listed if e.learner in cohort]
+            fields = form(Document(str(folder / f"{folder.name}-主题党日活动记录.docx")))
+            assert fields["党支部"] == branch, source
+            assert fields["活动主题"] == course.title  # the factory course names no activity
+            assert fields["支部书记"] == "、".join(
+                e.name for e in listed if e.role in ("支部书记", "书记", "党支部书记")
+            )
+            assert fields["应参学人数"] == f"{len(listed)}人"
+            assert fields["实参学人数"] == f"{len(took_part)}人"
+            absent = [e.name for e in listed if e.learner not in cohort]
+            assert fields["未参学党员"] == ("、".join(absent) or "无"), (source, branch)
+            for blank in ("主持人", "记录人", "支部书记签字", "日期"):
+                assert fields[blank] == "", (source, blank)
+
+            _, answers, _ = sections(Document(str(folder / f"{folder.name}-心得体会汇编.docx")))
+            expected = {
+                prompt: sorted(
+                    (
+                        names[e.learner],
+                        [
+                            line.strip()
+                            for line in cohort[e.learner].reflections[rid].splitlines()
+                            if line.strip()
+                        ],
+                    )
+                    for e in took_part
+                    if rid in cohort[e.learner].reflections
+                )
+                for rid, prompt in prompts.items()
+            }
+            found = {
+                prompt: sorted((member, lines) for member, _, lines in given)
+                for prompt, given in answers.items()
+            }
+            # the compilation's text is the secretary's copy: control characters become U+FFFD
+            clean = {
+                p: [
+                    (n, [line.replace("\x1b", "\ufffd").replace("\u202e", "\ufffd") for line in ls])
+                    for n, ls in given
+                ]
+                for p, given in expected.items()
+            }
+            assert found == clean, (source, branch)
+            written = sum(len(cohort[e.learner].reflections) for e in took_part)
+            assert written > 0 and sum(len(v) for v in found.values()) == written
