@@ -281,6 +281,26 @@ def test_a_well_formed_answer_from_the_stand_in_is_read(
     assert ledger_dicts(ledger) == _answer(_member())["branches"]
 
 
+def test_an_answer_past_the_views_bound_is_not_read(
+    stand_in: http.server.HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every read is bounded: a service that sends more than a view may hold is refused."""
+    import coursekit.store.hub_view as view
+
+    url = f"http://127.0.0.1:{stand_in.server_address[1]}/services/coursekit/"
+    body = json.dumps(_answer(_member())).encode()
+    stand_in.answer = body  # type: ignore[attr-defined]
+    monkeypatch.setattr(view, "VIEW_BYTES", len(body) - 1)
+    with pytest.raises(StoreError) as error:
+        service_ledger(COURSE, url, token="t")
+    assert str(error.value) == (
+        f"the coursekit service at {url} answered more than {len(body) - 1:,} bytes; "
+        "nothing was read past that"
+    )
+    monkeypatch.setattr(view, "VIEW_BYTES", len(body))
+    assert ledger_dicts(service_ledger(COURSE, url, token="t")) == _answer(_member())["branches"]
+
+
 def test_a_view_waits_longer_than_a_kernels_call(stand_in: http.server.HTTPServer) -> None:
     """The service gathers a whole cohort's ledger before it answers: seconds, not a kernel's
     quick save, so a slow answer is waited for."""

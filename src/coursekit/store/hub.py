@@ -56,6 +56,8 @@ HUB_TARGET = "hub"
 SERVICE_ENV = "COURSEKIT_SERVICE_URL"
 SERVICE_NAME = "coursekit"
 TIMEOUT = 4.0
+#: The most a learner's call may answer: a learner's own work is kilobytes. Read no more.
+MAX_ANSWER = 16 * 1024 * 1024
 #: seconds without trying after a request timed out (a refused connection costs nothing)
 AWAY = 10.0
 log = logging.getLogger("coursekit.store.hub")
@@ -87,8 +89,10 @@ class HubStore:
         api_url: str | None = None,
         outbox: str | os.PathLike[str] | None = None,
         timeout: float = TIMEOUT,
+        max_answer: int = MAX_ANSWER,
     ) -> None:
         env = os.environ
+        self.max_answer = max_answer
         self.token = token or env.get("JUPYTERHUB_API_TOKEN") or ""
         self.user = user or env.get("JUPYTERHUB_USER") or ""
         self.api_url = (api_url or env.get("JUPYTERHUB_API_URL") or "").rstrip("/")
@@ -164,10 +168,10 @@ class HubStore:
             raise Offline("the service did not answer a moment ago")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                return answer.status, _json(answer.read())
+                return answer.status, _json(self._bounded(answer))
         except urllib.error.HTTPError as error:
             with error:
-                raw = error.read()
+                raw = self._bounded(error)
             if error.code >= 500 or error.code in (408, 429):
                 raise Offline(f"{error.code} {error.reason}") from None
             return error.code, _json(raw)
@@ -177,6 +181,21 @@ class HubStore:
                 # a service that does not answer costs a timeout each call: wait a while
                 self._away_until = time.monotonic() + AWAY
             raise Offline(str(reason)) from None
+
+    def _bounded(self, answer: Any) -> bytes:
+        """The answer's body, read no further than :attr:`max_answer` bytes.
+
+        A longer answer is no fault of the network, so not :class:`Offline`: a
+        :class:`StoreError` that says how much may come.
+        """
+        raw: bytes = answer.read(self.max_answer + 1)
+        if len(raw) > self.max_answer:
+            raise StoreError(
+                f"the coursekit service at {self.service_url} answered more than "
+                f"{self.max_answer:,} bytes; nothing was read past that",
+                kind="server",
+            )
+        return raw
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         """A call to API v1 that must reach the service; a refusal is a :class:`StoreError`."""

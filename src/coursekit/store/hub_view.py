@@ -19,13 +19,16 @@ from typing import Any
 from coursekit.errors import ServiceRefused, StoreError
 from coursekit.store.hub import HUB_TARGET, HubStore, Offline
 
-__all__ = ["TOKEN_ENV", "VIEW_TIMEOUT", "ServiceAnswer", "ask_service"]
+__all__ = ["TOKEN_ENV", "VIEW_BYTES", "VIEW_TIMEOUT", "ServiceAnswer", "ask_service"]
 
 #: A hub token for use outside a kernel (a trainer's shell).
 TOKEN_ENV = "COURSEKIT_HUB_TOKEN"
 #: Seconds to wait for a view. Not a kernel's few seconds: the service gathers the whole
 #: cohort first (a ledger of 5,000 members took 6 s on a 2-core machine, SQLite).
 VIEW_TIMEOUT = 60.0
+#: The most a view may answer: the ledger of 5,000 members is about 72 MB of JSON. A larger
+#: organisation asks per branch (--branch), or reads the database itself (--store URL).
+VIEW_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def ask_service(
         user=env.get("JUPYTERHUB_USER") or "-",
         api_url=api_url,
         timeout=VIEW_TIMEOUT,
+        max_answer=VIEW_BYTES,
     )
     try:
         status, body = client.get(path)
