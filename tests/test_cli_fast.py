@@ -46,3 +46,34 @@ def test_help_lists_every_command_with_its_summary() -> None:
     assert sorted(rows) == sorted(COMMANDS), rows
     assert rows["publish"].startswith("Execute the module notebooks"), rows["publish"]
     assert rows["build"].startswith("Write one notebook per module"), rows["build"]
+
+
+def test_the_listed_summaries_are_the_commands_own() -> None:
+    """`coursekit --help` lists SHORT_HELP so as to import no command; it must say what each
+    command's own help says."""
+    import click
+
+    from coursekit.cli import SHORT_HELP, main
+
+    ctx = click.Context(main)
+    assert sorted(SHORT_HELP) == sorted(COMMANDS)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None
+        assert SHORT_HELP[name] == command.get_short_help_str(limit=1000), name
+
+
+def test_the_top_level_help_imports_no_command_module() -> None:
+    probe = (
+        "import sys; from click.testing import CliRunner; from coursekit.cli import main, COMMANDS;"
+        "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output;"
+        "print(sorted(m for m in sys.modules if m.startswith(('coursekit.', 'pydantic', 'yaml',"
+        " 'sqlalchemy'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert (
+        done.stdout.strip()
+        == "['coursekit._version', 'coursekit.cli', 'coursekit.cli._options', 'coursekit.errors']"
+    )

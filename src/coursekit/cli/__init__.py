@@ -38,11 +38,48 @@ COMMANDS = {
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+#: Each command's one-line help as ``coursekit --help`` lists it, so that listing them
+#: imports none of them (the command modules import SQLAlchemy, pandas, nbconvert...).
+#: tests/test_cli_fast.py checks that each is the command's own short help.
+SHORT_HELP = {
+    "build": "Write one notebook per module (NN-<module>.ipynb) and trainer.ipynb.",
+    "ingest": "Turn a plain-text study packet into a course folder that validates.",
+    "ledger": "Write each branch's study ledger: the documents a branch secretary files "
+    "after a theme day.",
+    "publish": "Execute the module notebooks and publish handouts, worksheets and trainer guides.",
+    "record": "Export a learner's record for the trainer, or restore one into the store.",
+    "report": "Read learner records (files, folders or zip files), or a store, and write the "
+    "report.",
+    "roster": "Load an organisation's members (learner ids, names, branches) into the store; "
+    "list them.",
+    "schema": "Write JSON Schemas of the course format, for editors to check files as they "
+    "are typed.",
+    "serve": "Serve the learner store to hub users (a JupyterHub managed service).",
+    "strip": "Strip outputs, execution counts and widget state from notebooks, in place.",
+    "validate": "Check a course folder (the bundled course by default) and print its outline.",
+}
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands live in other modules and load on demand."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, from :data:`SHORT_HELP`: ``--help`` loads no command module."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        # as click's own format_commands: what is left of the line after the longest name
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        # shortened by click's own rule, as it shortens a loaded command's help
+        rows = [
+            (name, click.Command(name, help=SHORT_HELP[name]).get_short_help_str(limit))
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:

@@ -63,7 +63,7 @@ def ledger_command(
     force: bool,
     course: Path | None,
 ) -> None:
-    """Write each branch's study ledger (学习台账): the documents a branch secretary files.
+    """Write each branch's study ledger: the documents a branch secretary files after a theme day.
 
     Per branch, in a folder of its own: 学习登记表.xlsx (one row per member: modules read
     and when, checkpoints answered, first-try accuracy, reflections and their length),
