@@ -270,6 +270,9 @@ def execute_module(
             request_save_on_cell_execute=False,
             start_timeout=STARTUP_TIMEOUT,
             execution_timeout=CELL_TIMEOUT,
+            # nbclient would store every widget's state in the notebook (350-590 KB a
+            # module); the handouts render from the outputs' static HTML, never from it.
+            store_widget_state=False,
             **kwargs,
         )
     except PapermillExecutionError as exc:
