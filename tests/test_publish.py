@@ -274,3 +274,51 @@ def test_publish_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path) 
         ) in result.output
         assert (out / "thesis.txt").read_text(encoding="utf-8") == "do not delete"
         assert sorted(p.name for p in out.iterdir()) == ["thesis.txt"]
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+@pytest.mark.kernel
+def test_one_worker_or_the_default_cold_or_cached_publish_the_same_bytes(tmp_path: Path) -> None:
+    """Workers, the cache and the order modules finish in change nothing in the pages."""
+    cold_default = bundled_site()  # two workers, nothing cached
+    course = load_course()
+    cold_one = publish(course, tmp_path / "one", build_dir=tmp_path / "build-one", jobs=1)
+    assert sorted(cold_one.executed) == sorted(m.id for m in course.modules)
+    expected = _pages(cold_default.site)
+    assert len(expected) == 3 * len(course.modules) + 2
+    assert _pages(tmp_path / "one") == expected
+    # cached: the executed notebooks of each run, rendered into a new site
+    cached_one = publish(course, tmp_path / "one-cached", build_dir=tmp_path / "build-one", jobs=1)
+    assert cached_one.executed == [] and len(cached_one.cached) == len(course.modules)
+    assert _pages(tmp_path / "one-cached") == expected
+    result = CliRunner().invoke(
+        main,
+        [
+            "publish",
+            "--out",
+            str(tmp_path / "default-cached"),
+            "--build-dir",
+            str(cold_default.build),
+            "-q",
+            "--profile",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 executed, 10 from cache, 30 pages rendered" in result.output
+    assert _pages(tmp_path / "default-cached") == expected
+    # --profile: the stages, then a row per module with its read and render times
+    profile = result.output.split("profile: ", 1)[1].splitlines()
+    assert " worker" in profile[0] and "run " in profile[0]
+    assert profile[1].split() == [
+        "module", "worker", "kernel", "execute", "write", "read", "render", "total",
+    ]  # fmt: skip
+    rows = {line.split()[0]: line.split() for line in profile[2:]}
+    assert set(rows) == {*(m.id for m in course.modules), "all"}
+    assert rows["a1"][2:5] == ["-", "-", "-"]  # nothing executed: no kernel, no execution

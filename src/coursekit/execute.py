@@ -24,6 +24,7 @@ ends one at once, from a signal handler.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -117,6 +118,7 @@ class KernelSlot:
         self.cwd = cwd
         self.log = log  # the kernel's stdout and stderr go here, not to the terminal
         self.km: Any = None
+        self.kc: Any = None  # our own client of the kernel, kept: connecting costs 0.2 s
         self.starting: Any = None  # the manager of a kernel being started, for kill()
         self.used = False
 
@@ -141,6 +143,7 @@ class KernelSlot:
                 log.warning(
                     "kernel %s failed to start (attempt %d): %s", self.kernel_name, attempt, exc
                 )
+                self._disconnect()
                 self._stop(km)
                 self.starting = None
                 time.sleep(0.5 * attempt)
@@ -148,18 +151,32 @@ class KernelSlot:
 
         raise BuildError(f"kernel {self.kernel_name!r} failed to start: {error}")
 
-    @staticmethod
-    def _run(km: Any, code: str) -> None:
-        """Run ``code`` in the kernel through a short-lived client; waits until it is ready."""
-        from jupyter_core.utils import run_sync
+    def _run(self, km: Any, code: str) -> None:
+        """Run ``code`` in the kernel through this slot's own client, connected on first use
+        (it waits until the kernel is ready) and kept for the kernel's life.
 
-        kc = km.client()
-        kc.start_channels()
-        try:
-            run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
-            run_sync(kc.execute_interactive)(code, store_history=False, timeout=STARTUP_TIMEOUT)
-        finally:
-            kc.stop_channels()
+        A blocking client, on sockets of its own: an asyncio one would be bound to an
+        event loop that papermill's runs replace between two calls.
+        """
+        from jupyter_client.blocking.client import BlockingKernelClient
+
+        if self.kc is None:
+            kc = BlockingKernelClient()
+            kc.load_connection_info(km.get_connection_info())
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
+            except BaseException:
+                kc.stop_channels()
+                raise
+            self.kc = kc
+        self.kc.execute_interactive(code, store_history=False, timeout=STARTUP_TIMEOUT)
+
+    def _disconnect(self) -> None:
+        if self.kc is not None:
+            with contextlib.suppress(Exception):  # best effort, as shutting down is
+                self.kc.stop_channels()
+            self.kc = None
 
     @staticmethod
     def _stop(km: Any) -> None:
@@ -177,6 +194,7 @@ class KernelSlot:
         from jupyter_core.utils import run_sync
 
         if self.km is not None and not run_sync(self.km.is_alive)():
+            self._disconnect()
             self._stop(self.km)
             self.km = None
         if self.km is None:
@@ -187,6 +205,7 @@ class KernelSlot:
         return self.km
 
     def close(self) -> None:
+        self._disconnect()
         if self.km is not None:
             self._stop(self.km)
             self.km = None
@@ -200,7 +219,7 @@ class KernelSlot:
             process = getattr(getattr(km, "provisioner", None), "process", None)
             if process is not None and process.returncode is None:
                 _kill_kernel_process(process.pid)
-        self.km = self.starting = None
+        self.km = self.starting = self.kc = None  # no messages now: its sockets go with us
 
 
 def _kernel_dies_with_parent(km: Any) -> None:
@@ -242,6 +261,7 @@ def execute_module(
     course_id: str,
     out_path: Path,
     slot: KernelSlot | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Any:
     """Execute the module template with papermill; write ``out_path`` and return the notebook.
 
@@ -249,7 +269,8 @@ def execute_module(
     the module, the cell (0-based index), the exception name and value, and
     leaves the failed notebook beside ``out_path`` as ``*.failed.ipynb``; a
     cached notebook is never overwritten by a failed run. A dead kernel or a
-    timeout raises it too, with cell -1.
+    timeout raises it too, with cell -1. ``timings``, if given, gets the seconds
+    spent on the kernel (starting it, or clearing it), executing and writing.
     """
     import nbformat
     import papermill
@@ -258,8 +279,12 @@ def execute_module(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     failed = failed_path(out_path)
     kwargs: dict[str, Any] = {}
+    clock = time.perf_counter()
     if slot is not None:
         kwargs["km"] = slot.acquire()
+    spent = timings if timings is not None else {}
+    spent["kernel"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     try:
         nb = papermill.execute_notebook(
             str(MODULE_TEMPLATE),
@@ -282,6 +307,8 @@ def execute_module(
         if slot is not None:
             slot.close()
         raise ModuleExecutionError(module_id, -1, type(exc).__name__, str(exc)) from None
+    spent["execute"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     nb.metadata["coursekit"] = {
         "course": course_id,
         "module": module_id,
@@ -291,4 +318,5 @@ def execute_module(
     text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
     write_atomic(out_path, text + "\n")
     failed.unlink(missing_ok=True)
+    spent["write"] = time.perf_counter() - clock
     return nb

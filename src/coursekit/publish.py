@@ -90,6 +90,9 @@ class _Result:
     module: str
     executed: bool
     pages: dict[str, str]
+    # seconds per stage: kernel (start or clear), execute, write, read (a cached notebook),
+    # render; and the worker's process id
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,6 +111,10 @@ class PublishSummary:
     unavailable: list[str] = field(default_factory=list)  # ... and have no page to keep
     written: bool = False  # a new site was swapped in
     kept: list[str] = field(default_factory=list)  # files in the site that publish did not write
+    # where the time went: per module (stage -> seconds, in its worker), and per stage of the
+    # publish as a whole (plan, run, site, and workers: how many ran)
+    modules_profile: dict[str, dict[str, float]] = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)
 
     def line(self) -> str:
         state = "" if self.changed else " (already up to date)"
@@ -132,6 +139,47 @@ class PublishSummary:
         if self.unavailable:
             parts.append(f"{', '.join(self.unavailable)} got a 'not published yet' page")
         return "; ".join(parts) + "."
+
+    def profile_lines(self) -> list[str]:
+        """Where the time went (``publish --profile``): the publish's stages, then per module
+        the seconds its worker spent on the kernel (starting it for the worker's first
+        module, clearing it after), executing, writing, reading a cached notebook and
+        rendering the pages."""
+        stages = ("kernel", "execute", "write", "read", "render")
+        workers = int(self.stages.get("workers", 0))
+        lines = [
+            f"profile: {self.seconds:.2f} s in all, {workers} worker{'s' if workers != 1 else ''}: "
+            + ", ".join(
+                f"{stage} {self.stages[stage]:.2f} s"
+                for stage in ("plan", "run", "site")
+                if stage in self.stages
+            )
+        ]
+        if not self.modules_profile:
+            return lines
+        number: dict[float, int] = {}
+        width = max(len("module"), *(len(m) for m in self.modules_profile))
+        lines.append(
+            f"  {'module':<{width}}  worker" + "".join(f"{s:>9}" for s in (*stages, "total"))
+        )
+        totals = dict.fromkeys(stages, 0.0)
+        for module, spent in self.modules_profile.items():
+            worker = number.setdefault(spent.get("worker", 0.0), len(number) + 1)
+            cells = []
+            for stage in stages:
+                if stage in spent:
+                    totals[stage] += spent[stage]
+                    cells.append(f"{spent[stage]:9.2f}")
+                else:
+                    cells.append(f"{'-':>9}")
+            total = sum(spent.get(stage, 0.0) for stage in stages)
+            lines.append(f"  {module:<{width}}  {worker:>6}" + "".join(cells) + f"{total:9.2f}")
+        lines.append(
+            f"  {'all':<{width}}  {'':>6}"
+            + "".join(f"{totals[s]:9.2f}" for s in stages)
+            + f"{sum(totals.values()):9.2f}"
+        )
+        return lines
 
     def kept_line(self) -> str | None:
         """The files in the site that publish did not write, and kept: the line that says so."""
@@ -378,25 +426,36 @@ def _run_task(task: _Task) -> _Result:
     if worker is None:
         raise RuntimeError("a publish task runs only in a worker that _init_worker set up")
     nb = None
+    timings: dict[str, float] = {"worker": float(os.getpid())}
+    clock = time.perf_counter()
     if not task.execute:
         # nbformat's reader, not json.loads: it joins the lists of lines that sources
         # and outputs are stored as. A notebook gone or damaged since the plan is run again.
         with suppress(OSError, ValueError):
             nb = nbformat.read(task.nb_path, as_version=4)  # type: ignore[no-untyped-call]
+        timings["read"] = time.perf_counter() - clock
     executed = nb is None
     if executed:
         worker.partial = str(failed_path(task.nb_path))
         try:
             # A failing module raises ModuleExecutionError; the publishing process gets it.
             nb = execute_module(
-                task.module, task.parameters, task.key, worker.course.id, task.nb_path, worker.slot
+                task.module,
+                task.parameters,
+                task.key,
+                worker.course.id,
+                task.nb_path,
+                worker.slot,
+                timings,
             )
         finally:
             worker.partial = None
+    clock = time.perf_counter()
     if worker.exporter is None:
         worker.exporter = make_exporter()
     pages = {v: render_module(nb, worker.course, task.nav, v, worker.exporter) for v in VARIANTS}
-    return _Result(task.module, executed, pages)
+    timings["render"] = time.perf_counter() - clock
+    return _Result(task.module, executed, pages, timings)
 
 
 # --- the publish ------------------------------------------------------------------------------
@@ -542,7 +601,9 @@ def _publish(
     remove_debris(work_dir, _BUILD_DEBRIS)
 
     summary = PublishSummary(out, len(course.modules))
+    clock = time.perf_counter()
     tasks, page_keys = _plan(course, course.root, work_dir, output, old_keys, force)
+    summary.stages["plan"] = time.perf_counter() - clock
     index_key = _index_key(course)
     has_manifest = (out / MANIFEST).is_file()  # a site taken over from an old publish gets one
     if not tasks and has_manifest and _indexes_are_current(output, old_keys, index_key):
@@ -553,12 +614,17 @@ def _publish(
     results: list[_Result] = []
     if tasks:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+        clock = time.perf_counter()
         results, summary.errors = _run(tasks, course, work_dir, workers, kernel_name, progress)
+        summary.stages["run"] = time.perf_counter() - clock
+        summary.stages["workers"] = workers
+    summary.modules_profile = {r.module: r.timings for r in results}
     rendered = {r.module: r.pages for r in results}
     failed = _tally(summary, course, tasks, results)
     if failed and not rendered:
         return summary  # nothing new to show: the site stays as it is, placeholders and all
 
+    clock = time.perf_counter()
     try:
         files, new_keys = _site_files(course, output, rendered, failed, page_keys, summary)
         for rel in _INDEXES:
@@ -574,6 +640,7 @@ def _publish(
         ) from None
     summary.kept = committed.kept
     summary.written = True
+    summary.stages["site"] = time.perf_counter() - clock
     with suppress(OSError):  # the site now lists its own pages; the old list is not needed
         if _load_json(work_dir / OLD_PAGE_LIST).get("out") == str(out):
             (work_dir / OLD_PAGE_LIST).unlink()

@@ -36,9 +36,21 @@ from coursekit.publish import publish
     "(never files coursekit did not write).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Also print where the time went: the publish's stages, and per module its "
+    "kernel, execution, writing and rendering.",
+)
 @report_errors
 def publish_command(
-    course: Path | None, out: Path, build_dir: Path, jobs: int | None, force: bool, quiet: bool
+    course: Path | None,
+    out: Path,
+    build_dir: Path,
+    jobs: int | None,
+    force: bool,
+    quiet: bool,
+    profile: bool,
 ) -> None:
     """Execute the module notebooks and publish handouts, worksheets and trainer guides.
 
@@ -58,6 +70,9 @@ def publish_command(
         click.echo(f"error: {error}", err=True)
     click.echo(summary.line())
     click.echo(summary.outcome())
+    if profile:
+        for line in summary.profile_lines():
+            click.echo(line)
     kept = summary.kept_line()
     if kept:
         click.echo(kept)
