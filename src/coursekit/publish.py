@@ -45,7 +45,6 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -345,7 +344,6 @@ class _Worker:
     course: Course
     root: str  # the worker's temporary folder: its HOME and TMPDIR, and its kernel's
     slot: KernelSlot
-    exporter: Any = None  # nbconvert's exporter, made on the first render
     partial: str | None = None  # the notebook papermill is writing, while it runs
 
 
@@ -415,47 +413,60 @@ def _close_worker() -> None:
         shutil.rmtree(worker.root, ignore_errors=True)
 
 
-def _run_task(task: _Task) -> _Result:
-    import nbformat
-
+def _execute_task(task: _Task) -> tuple[Any, dict[str, float]]:
+    """In a worker: execute the module's notebook; the notebook and the seconds it took."""
     from coursekit.execute import execute_module, failed_path
-    from coursekit.html.site import VARIANTS
-    from coursekit.render import make_exporter, render_module
 
     worker = _worker
     if worker is None:
         raise RuntimeError("a publish task runs only in a worker that _init_worker set up")
-    nb = None
     timings: dict[str, float] = {"worker": float(os.getpid())}
-    clock = time.perf_counter()
-    if not task.execute:
+    worker.partial = str(failed_path(task.nb_path))
+    try:
+        # A failing module raises ModuleExecutionError; the publishing process gets it.
+        nb = execute_module(
+            task.module,
+            task.parameters,
+            task.key,
+            worker.course.id,
+            task.nb_path,
+            worker.slot,
+            timings,
+        )
+    finally:
+        worker.partial = None
+    return nb, timings
+
+
+class _Renderer:
+    """Renders the pages in the publishing process, while the workers execute the next
+    modules: the kernels and the rendering keep both cores busy."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.exporter: Any = None
+
+    def cached(self, task: _Task) -> Any | None:
+        """The module's executed notebook from the build folder; ``None`` if it is gone or
+        damaged since the plan (then it is executed again)."""
+        import nbformat
+
         # nbformat's reader, not json.loads: it joins the lists of lines that sources
-        # and outputs are stored as. A notebook gone or damaged since the plan is run again.
+        # and outputs are stored as.
         with suppress(OSError, ValueError):
-            nb = nbformat.read(task.nb_path, as_version=4)  # type: ignore[no-untyped-call]
-        timings["read"] = time.perf_counter() - clock
-    executed = nb is None
-    if executed:
-        worker.partial = str(failed_path(task.nb_path))
-        try:
-            # A failing module raises ModuleExecutionError; the publishing process gets it.
-            nb = execute_module(
-                task.module,
-                task.parameters,
-                task.key,
-                worker.course.id,
-                task.nb_path,
-                worker.slot,
-                timings,
-            )
-        finally:
-            worker.partial = None
-    clock = time.perf_counter()
-    if worker.exporter is None:
-        worker.exporter = make_exporter()
-    pages = {v: render_module(nb, worker.course, task.nav, v, worker.exporter) for v in VARIANTS}
-    timings["render"] = time.perf_counter() - clock
-    return _Result(task.module, executed, pages, timings)
+            return nbformat.read(task.nb_path, as_version=4)  # type: ignore[no-untyped-call]
+        return None
+
+    def __call__(self, task: _Task, nb: Any, executed: bool, timings: dict[str, float]) -> _Result:
+        from coursekit.html.site import VARIANTS
+        from coursekit.render import make_exporter, render_module
+
+        clock = time.perf_counter()
+        if self.exporter is None:
+            self.exporter = make_exporter()
+        pages = {v: render_module(nb, self.course, task.nav, v, self.exporter) for v in VARIANTS}
+        timings["render"] = time.perf_counter() - clock
+        return _Result(task.module, executed, pages, timings)
 
 
 # --- the publish ------------------------------------------------------------------------------
@@ -474,8 +485,33 @@ def _run(
 
     from tqdm import tqdm
 
+    import coursekit.render  # noqa: F401 - before the fork: the workers share it
+
     results: list[_Result] = []
     errors: list[CoursekitError] = []
+    render = _Renderer(course)
+    bar = tqdm(total=len(tasks), desc="publish", unit="module", disable=not progress)
+
+    def rendered(task: _Task, nb: Any, executed: bool, timings: dict[str, float]) -> None:
+        bar.set_postfix_str(task.module, refresh=False)
+        bar.update()
+        try:
+            results.append(render(task, nb, executed, timings))
+        except Exception as exc:  # one module's page must not stop the rest
+            errors.append(BuildError(f"module {task.module}: {type(exc).__name__}: {exc}"))
+
+    # Cached notebooks are read and rendered here; only the others go to workers.
+    run: list[_Task] = []
+    for task in tasks:
+        clock = time.perf_counter()
+        nb = None if task.execute else render.cached(task)
+        if nb is None:
+            run.append(task)
+        else:
+            rendered(task, nb, False, {"read": time.perf_counter() - clock})
+    if not run:
+        bar.close()
+        return results, errors
     # Workers are forked after the heavy imports, so that they share them. The pool
     # forks on the first submit, before its own thread and before tqdm's monitor
     # thread start: no threads are running at fork time.
@@ -484,27 +520,26 @@ def _run(
     if context.get_start_method() == "fork":
         import nbformat  # noqa: F401 - imported once, for every worker
         import papermill  # noqa: F401
-
-        import coursekit.render  # noqa: F401
     before = set(multiprocessing.active_children())
     initargs = (course, str(work_dir), kernel_name, os.getpid())
-    pool = ProcessPoolExecutor(jobs, context, _init_worker, initargs)
-    bar = None
+    pool = ProcessPoolExecutor(min(jobs, len(run)), context, _init_worker, initargs)
     workers: list[Any] = []
     try:
-        futures: dict[Future[_Result], str] = {pool.submit(_run_task, t): t.module for t in tasks}
+        futures = {pool.submit(_execute_task, t): t for t in run}
         workers = [p for p in multiprocessing.active_children() if p not in before]
-        bar = tqdm(total=len(tasks), desc="publish", unit="module", disable=not progress)
         for future in as_completed(futures):
-            module = futures[future]
-            bar.set_postfix_str(module, refresh=False)
-            bar.update()
+            task = futures[future]
             try:
-                results.append(future.result())
+                nb, timings = future.result()
             except ModuleExecutionError as exc:
+                bar.update()
                 errors.append(exc)
+                continue
             except Exception as exc:  # one module's crash must not stop the rest
-                errors.append(BuildError(f"module {module}: {type(exc).__name__}: {exc}"))
+                bar.update()
+                errors.append(BuildError(f"module {task.module}: {type(exc).__name__}: {exc}"))
+                continue
+            rendered(task, nb, True, timings)
         pool.shutdown()
     except BaseException:
         # Stopped by a signal: the workers go now, and take their kernels with them.
@@ -513,8 +548,7 @@ def _run(
         pool.shutdown(cancel_futures=True)
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
         _remove_worker_folders(workers)
     return results, errors
 
