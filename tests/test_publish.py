@@ -315,7 +315,7 @@ def test_one_worker_or_the_default_cold_or_cached_publish_the_same_bytes(tmp_pat
     assert _pages(tmp_path / "default-cached") == expected
     # --profile: the stages, then a row per module with its read and render times
     profile = result.output.split("profile: ", 1)[1].splitlines()
-    assert " worker" in profile[0] and "run " in profile[0]
+    assert " 0 workers: " in profile[0] and "run " in profile[0]  # every notebook cached
     assert profile[1].split() == [
         "module", "worker", "kernel", "execute", "write", "read", "render", "total",
     ]  # fmt: skip

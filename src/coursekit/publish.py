@@ -479,7 +479,9 @@ def _run(
     jobs: int,
     kernel_name: str,
     progress: bool,
-) -> tuple[list[_Result], list[CoursekitError]]:
+) -> tuple[list[_Result], list[CoursekitError], int]:
+    """Execute the tasks in workers and render them here; the results, the errors, and how
+    many workers were started (none when every notebook was cached)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -511,7 +513,7 @@ def _run(
             rendered(task, nb, False, {"read": time.perf_counter() - clock})
     if not run:
         bar.close()
-        return results, errors
+        return results, errors, 0
     # Workers are forked after the heavy imports, so that they share them. The pool
     # forks on the first submit, before its own thread and before tqdm's monitor
     # thread start: no threads are running at fork time.
@@ -522,7 +524,8 @@ def _run(
         import papermill  # noqa: F401
     before = set(multiprocessing.active_children())
     initargs = (course, str(work_dir), kernel_name, os.getpid())
-    pool = ProcessPoolExecutor(min(jobs, len(run)), context, _init_worker, initargs)
+    started = min(jobs, len(run))
+    pool = ProcessPoolExecutor(started, context, _init_worker, initargs)
     workers: list[Any] = []
     try:
         futures = {pool.submit(_execute_task, t): t for t in run}
@@ -550,7 +553,7 @@ def _run(
     finally:
         bar.close()
         _remove_worker_folders(workers)
-    return results, errors
+    return results, errors, started
 
 
 def _stop_workers(workers: list[Any]) -> None:
@@ -649,9 +652,11 @@ def _publish(
     if tasks:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
         clock = time.perf_counter()
-        results, summary.errors = _run(tasks, course, work_dir, workers, kernel_name, progress)
+        results, summary.errors, started = _run(
+            tasks, course, work_dir, workers, kernel_name, progress
+        )
         summary.stages["run"] = time.perf_counter() - clock
-        summary.stages["workers"] = workers
+        summary.stages["workers"] = started
     summary.modules_profile = {r.module: r.timings for r in results}
     rendered = {r.module: r.pages for r in results}
     failed = _tally(summary, course, tasks, results)
