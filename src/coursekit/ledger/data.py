@@ -413,35 +413,22 @@ def ledger_from_cohort(
     is placed by their record and marked as not on the roster.
     """
     from coursekit.report import _record_counts
-    from coursekit.store.cohort import BLANK
 
     counts = _record_counts(course, cohort)
     work: dict[str, _Work] = {}
     _graded(counts, work)
-    modules = {m.id for m in course.modules}
-    prompts = {r.id: m.id for m in course.modules for r in m.reflections}
     people: list[_Person] = []
     listed: set[str] = set()
     for entry in roster or ():
         people.append(_Person(entry.learner, entry.name, entry.branch, entry.role, True))
         listed.add(entry.learner)
     for _, record in cohort.records:
+        # what the record's summary holds (coursekit.cohort_files.summarise): reads of the
+        # course's modules, reflections with text under its prompts, the bounds of its work
         held = work.setdefault(record.learner, _Work())
-        stamps: list[str] = []
-        for m in record.modules:
-            if m.read_at is not None:
-                stamps.append(m.read_at)
-                if m.module in modules:
-                    held.reads[m.module] = m.read_at
-            stamps += [a.at for a in m.attempts]
-            for r in m.reflections:
-                if r.text.strip(BLANK):
-                    stamps.append(r.updated_at)
-                    if r.reflection in prompts:
-                        held.reflections.append(
-                            Written(prompts[r.reflection], r.reflection, r.text, r.updated_at)
-                        )
-        held.first_at, held.last_at = _bounds(stamps)
+        held.reads.update(record.reads)
+        held.reflections += [Written(*written) for written in record.written]
+        held.first_at, held.last_at = record.first_at, record.last_at
         if record.learner not in listed:
             people.append(
                 _Person(

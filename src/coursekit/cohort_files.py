@@ -1,0 +1,258 @@
+"""Learners' record files checked in worker processes, each reduced to what the report counts.
+
+The report and the ledger need, of every record they keep, far less than the
+record: who it is, how much work it holds, each distinct answer graded once from
+the course's key, what was read and written, and the items the course no longer
+has. A worker parses and checks a record (:func:`coursekit.records.parse_record`)
+and hands back that :class:`RecordSummary`; the record itself never leaves it.
+
+The files are read in this process, within :mod:`coursekit.intake`'s limits,
+and sent to the workers as bytes, a few dozen files at a time, with only a few
+such batches in flight: memory holds the summaries kept so far, not every record
+read. Results come back in the order the files were read, whichever worker
+finished first, so the skipped files and the choice among one learner's records
+stay the same as when one process reads everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import deque
+from collections.abc import Hashable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import TypeAlias
+
+from coursekit.answers import Answer
+from coursekit.errors import CheckingStopped, RecordInvalid
+from coursekit.grading import grade
+from coursekit.intake import Source, record_sources
+from coursekit.model import Checkpoint, Course
+from coursekit.records import LearnerRecord, parse_record, retired_items
+
+__all__ = [
+    "CHUNK_BYTES",
+    "CHUNK_FILES",
+    "Checked",
+    "RecordSummary",
+    "checked_records",
+    "report_workers",
+    "work_done",
+]
+
+#: A batch sent to a worker: this many files, or fewer when they reach CHUNK_BYTES.
+#: Fewer files than one batch are checked in this process: no pool to start.
+CHUNK_FILES = 64
+CHUNK_BYTES = 8 * 1024 * 1024
+#: Batches in flight per worker; more gain nothing and hold more bytes.
+_IN_FLIGHT = 2
+
+# (checkpoint, answer as a key, when first given, the answer, right by the course's key)
+Given: TypeAlias = "tuple[str, Hashable, str, Answer, bool]"
+# (module of the prompt, reflection prompt, text, updated_at)
+WrittenText: TypeAlias = "tuple[str, str, str, str]"
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """What the report and the ledger use of one checked record, graded from the course's key.
+
+    ``given`` holds each distinct answer to a checkpoint the course has once,
+    with the earliest time it was given, in the order first given; ``written``
+    each reflection with text under one of the course's prompts, in record
+    order; ``reads`` the modules the course has that were read. ``first_at``
+    and ``last_at`` bound every time in the record that counts as work.
+    """
+
+    learner: str
+    name: str | None
+    branch: str | None
+    version: str  # the record's content version
+    work: int  # see work_done
+    reads: tuple[tuple[str, str], ...]  # (module, read_at)
+    given: tuple[Given, ...]
+    written: tuple[WrittenText, ...]
+    retired: tuple[tuple[str, str, str], ...]  # (module, kind, item)
+    first_at: str | None
+    last_at: str | None
+
+
+# (name to show, the summary, None) for a record kept for the choice, (name, None, why) if not.
+Checked: TypeAlias = "tuple[str, RecordSummary | None, str | None]"
+
+
+def work_done(record: LearnerRecord) -> int:
+    """How much a record holds, counted the way ``restore`` merges it.
+
+    Every attempt (restore keeps each one), every module read and every
+    reflection with text. Dates are not counted: a learner's file can claim any.
+    """
+    return sum(
+        len(m.attempts) + (m.read_at is not None) + sum(1 for r in m.reflections if r.text.strip())
+        for m in record.modules
+    )
+
+
+def token(answer: Answer) -> Hashable:
+    """An answer as a dictionary key: equal answers, equal keys (as the store's canonical JSON)."""
+    if isinstance(answer, list):
+        return ("list", *answer)
+    if isinstance(answer, dict):
+        return ("dict", *sorted(answer.items(), key=lambda kv: kv[0]))
+    return (type(answer).__name__, answer)
+
+
+class _Key:
+    """The course's ids, and :func:`~coursekit.grading.grade` remembered: a cohort gives
+    the same answers often."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.questions = {q.id: q for _, q in course.all_checkpoints()}
+        self.prompts = {r.id: m.id for m in course.modules for r in m.reflections}
+        self.modules = {m.id for m in course.modules}
+        self.known: dict[tuple[str, Hashable], bool] = {}
+
+    def verdict(self, question: Checkpoint, answer: Answer, key: Hashable) -> bool:
+        if (question.id, key) not in self.known:
+            self.known[(question.id, key)] = grade(question, answer)
+        return self.known[(question.id, key)]
+
+
+def summarise(record: LearnerRecord, key: _Key) -> RecordSummary:
+    """The :class:`RecordSummary` of a checked record."""
+    from coursekit.ledger.data import _bounds
+    from coursekit.store.cohort import BLANK
+
+    given: dict[tuple[str, Hashable], tuple[str, Answer, bool]] = {}
+    reads: dict[str, str] = {}
+    written: list[WrittenText] = []
+    stamps: list[str] = []
+    for m in record.modules:
+        if m.read_at is not None:
+            stamps.append(m.read_at)
+            if m.module in key.modules:
+                reads[m.module] = m.read_at
+        for a in m.attempts:
+            stamps.append(a.at)
+            question = key.questions.get(a.checkpoint)
+            if question is None:
+                continue
+            answer_key = token(a.answer)
+            held = given.get((a.checkpoint, answer_key))
+            if held is None or a.at < held[0]:
+                right = key.verdict(question, a.answer, answer_key)
+                given[(a.checkpoint, answer_key)] = (a.at, a.answer, right)
+        for r in m.reflections:
+            if r.text.strip(BLANK):
+                stamps.append(r.updated_at)
+                if r.reflection in key.prompts:
+                    written.append((key.prompts[r.reflection], r.reflection, r.text, r.updated_at))
+    first_at, last_at = _bounds(stamps)
+    return RecordSummary(
+        learner=record.learner,
+        name=record.name,
+        branch=record.branch,
+        version=record.course.version,
+        work=work_done(record),
+        reads=tuple(reads.items()),
+        given=tuple((cp, k, *held) for (cp, k), held in given.items()),
+        written=tuple(written),
+        retired=tuple((r.module, r.kind, r.item) for r in retired_items(record, key.course)),
+        first_at=first_at,
+        last_at=last_at,
+    )
+
+
+def _check(batch: list[Source], key: _Key, now: dt.datetime) -> list[Checked]:
+    checked: list[Checked] = []
+    for name, data, reason in batch:
+        if data is None:
+            checked.append((name, None, reason or "unreadable"))
+            continue
+        try:
+            record = parse_record(data, name, key.course, now=now)
+        except RecordInvalid as exc:
+            checked.append((name, None, exc.reason))
+            continue
+        checked.append((name, summarise(record, key), None))
+    return checked
+
+
+# A worker's course key and clock, set once when the worker starts.
+_worker: tuple[_Key, dt.datetime] | None = None
+
+
+def _start_worker(course: Course, now: dt.datetime) -> None:
+    import gc
+
+    gc.disable()  # records hold no cycles; see coursekit.report._no_cyclic_gc
+    global _worker
+    _worker = (_Key(course), now)
+
+
+def _check_in_worker(batch: list[Source]) -> list[Checked]:
+    if _worker is None:  # pragma: no cover - the pool's initializer sets it
+        raise RuntimeError("a record worker was started without its course")
+    return _check(batch, *_worker)
+
+
+def report_workers() -> int:
+    """Worker processes for checking records: ``COURSEKIT_REPORT_WORKERS``, else one per CPU."""
+    wanted = os.environ.get("COURSEKIT_REPORT_WORKERS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    return os.cpu_count() or 1
+
+
+def _batches(sources: Iterable[Source]) -> Iterator[list[Source]]:
+    batch: list[Source] = []
+    size = 0
+    for source in sources:
+        batch.append(source)
+        size += len(source[1] or b"")
+        if len(batch) >= CHUNK_FILES or size >= CHUNK_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def checked_records(
+    paths: Iterable[Path], course: Course, now: dt.datetime, workers: int | None = None
+) -> Iterator[Checked]:
+    """Every candidate record in ``paths``, checked, in the order read (see the module's text).
+
+    ``workers`` processes check them (:func:`report_workers` by default); with one,
+    or fewer files than one batch, they are checked here. A worker that dies is a
+    :class:`~coursekit.errors.CheckingStopped`, never a wait for an answer that
+    will not come.
+    """
+    batches = _batches(record_sources(paths))
+    head = [b for b in (next(batches, None), next(batches, None)) if b is not None]
+    workers = report_workers() if workers is None else workers
+    if workers <= 1 or len(head) < 2:
+        key = _Key(course)
+        for batch in chain(head, batches):
+            yield from _check(batch, key, now)
+        return
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(course, now))
+    pending: deque[Future[list[Checked]]] = deque()
+    try:
+        for batch in chain(head, batches):
+            pending.append(pool.submit(_check_in_worker, batch))
+            while len(pending) >= _IN_FLIGHT * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    except BrokenProcessPool as exc:
+        raise CheckingStopped(
+            "a worker process checking learners' records stopped without an answer "
+            f"({exc}); no report was written"
+        ) from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
