@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from coursekit.answers import Answer
 from coursekit.errors import CheckingStopped, RecordInvalid
@@ -51,8 +51,8 @@ CHUNK_BYTES = 8 * 1024 * 1024
 #: Batches in flight per worker; more gain nothing and hold more bytes.
 _IN_FLIGHT = 2
 
-# (checkpoint, answer as a key, when first given, the answer, right by the course's key)
-Given: TypeAlias = "tuple[str, Hashable, str, Answer, bool]"
+# (checkpoint, the answer as a key, the answer): one object for each in a batch
+Wrong: TypeAlias = "tuple[str, Hashable, Answer]"
 # (module of the prompt, reflection prompt, text, updated_at)
 WrittenText: TypeAlias = "tuple[str, str, str, str]"
 
@@ -61,11 +61,17 @@ WrittenText: TypeAlias = "tuple[str, str, str, str]"
 class RecordSummary:
     """What the report and the ledger use of one checked record, graded from the course's key.
 
-    ``given`` holds each distinct answer to a checkpoint the course has once,
-    with the earliest time it was given, in the order first given; ``written``
-    each reflection with text under one of the course's prompts, in record
-    order; ``reads`` the modules the course has that were read. ``first_at``
-    and ``last_at`` bound every time in the record that counts as work.
+    ``answered`` holds each checkpoint of the course the learner answered, in
+    the order first answered, and ``first_right`` and ``ever_right`` those
+    answered right at the first try and at some try, graded from the course's
+    key; ``wrong`` each distinct wrong answer once, in the order first given,
+    and ``wrong_at`` the earliest time each was given; ``written`` each
+    reflection with text under one of the course's prompts, in record order;
+    ``reads`` the modules the course has that were read. ``first_at`` and
+    ``last_at`` bound every time in the record that counts as work.
+
+    Equal ids, answers and times within a batch are one object (see
+    :class:`_Shared`), so that a batch carries and its summaries hold each once.
     """
 
     learner: str
@@ -74,7 +80,11 @@ class RecordSummary:
     version: str  # the record's content version
     work: int  # see work_done
     reads: tuple[tuple[str, str], ...]  # (module, read_at)
-    given: tuple[Given, ...]
+    answered: tuple[str, ...]
+    first_right: tuple[str, ...]
+    ever_right: tuple[str, ...]
+    wrong: tuple[Wrong, ...]
+    wrong_at: tuple[str, ...]
     written: tuple[WrittenText, ...]
     retired: tuple[tuple[str, str, str], ...]  # (module, kind, item)
     first_at: str | None
@@ -106,6 +116,22 @@ def token(answer: Answer) -> Hashable:
     return (type(answer).__name__, answer)
 
 
+class _Shared(dict[Any, Any]):
+    """One object for equal values, within a batch: pickle then sends each once, and the
+    summaries unpickled from it share it, where each record's parse made its own copy."""
+
+    def __call__(self, value: Any) -> Any:
+        return self.setdefault(value, value)
+
+    def wrong(self, checkpoint: str, key: Hashable, answer: Answer) -> Wrong:
+        """One (checkpoint, key, answer) for an answer given again. Not for a matching
+        answer: keys equal in another order are one answer, shown in the order first given."""
+        if isinstance(answer, dict):
+            return (checkpoint, key, answer)
+        held: Wrong = self.setdefault((checkpoint, key), (checkpoint, key, answer))
+        return held
+
+
 class _Key:
     """The course's ids, and :func:`~coursekit.grading.grade` remembered: a cohort gives
     the same answers often."""
@@ -113,6 +139,7 @@ class _Key:
     def __init__(self, course: Course) -> None:
         self.course = course
         self.questions = {q.id: q for _, q in course.all_checkpoints()}
+        self.ids = {q: q for q in self.questions}  # the course's own id objects, shared
         self.prompts = {r.id: m.id for m in course.modules for r in m.reflections}
         self.modules = {m.id for m in course.modules}
         self.known: dict[tuple[str, Hashable], bool] = {}
@@ -123,11 +150,14 @@ class _Key:
         return self.known[(question.id, key)]
 
 
-def summarise(record: LearnerRecord, key: _Key) -> RecordSummary:
-    """The :class:`RecordSummary` of a checked record."""
+def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> RecordSummary:
+    """The :class:`RecordSummary` of a checked record, counted as
+    :func:`coursekit.store.cohort.cohort_counts` counts a store."""
     from coursekit.ledger.data import _bounds
     from coursekit.store.cohort import BLANK
 
+    one = _Shared() if one is None else one
+    # each distinct answer once, with the time it was first given, in the order given
     given: dict[tuple[str, Hashable], tuple[str, Answer, bool]] = {}
     reads: dict[str, str] = {}
     written: list[WrittenText] = []
@@ -152,6 +182,17 @@ def summarise(record: LearnerRecord, key: _Key) -> RecordSummary:
                 stamps.append(r.updated_at)
                 if r.reflection in key.prompts:
                     written.append((key.prompts[r.reflection], r.reflection, r.text, r.updated_at))
+    first: dict[str, tuple[str, bool]] = {}
+    ever: dict[str, bool] = {}
+    wrong: list[Wrong] = []
+    wrong_at: list[str] = []
+    for (checkpoint, answer_key), (at, answer, right) in given.items():
+        if checkpoint not in first or at < first[checkpoint][0]:
+            first[checkpoint] = (at, right)
+        ever[checkpoint] = ever.get(checkpoint, False) or right
+        if not right:
+            wrong.append(one.wrong(key.ids[checkpoint], answer_key, answer))
+            wrong_at.append(one(at))
     first_at, last_at = _bounds(stamps)
     return RecordSummary(
         learner=record.learner,
@@ -159,17 +200,27 @@ def summarise(record: LearnerRecord, key: _Key) -> RecordSummary:
         branch=record.branch,
         version=record.course.version,
         work=work_done(record),
-        reads=tuple(reads.items()),
-        given=tuple((cp, k, *held) for (cp, k), held in given.items()),
-        written=tuple(written),
-        retired=tuple((r.module, r.kind, r.item) for r in retired_items(record, key.course)),
-        first_at=first_at,
-        last_at=last_at,
+        reads=tuple((one(module), one(at)) for module, at in reads.items()),
+        answered=tuple(key.ids[cp] for cp in first),
+        first_right=tuple(key.ids[cp] for cp, (_, right) in first.items() if right),
+        ever_right=tuple(key.ids[cp] for cp, right in ever.items() if right),
+        wrong=tuple(wrong),
+        wrong_at=tuple(wrong_at),
+        written=tuple(
+            (one(module), one(reflection), text, one(at))
+            for module, reflection, text, at in written
+        ),
+        retired=tuple(
+            (one(r.module), r.kind, one(r.item)) for r in retired_items(record, key.course)
+        ),
+        first_at=one(first_at),
+        last_at=one(last_at),
     )
 
 
 def _check(batch: list[Source], key: _Key, now: dt.datetime) -> list[Checked]:
     checked: list[Checked] = []
+    one = _Shared()
     for name, data, reason in batch:
         if data is None:
             checked.append((name, None, reason or "unreadable"))
@@ -179,7 +230,7 @@ def _check(batch: list[Source], key: _Key, now: dt.datetime) -> list[Checked]:
         except RecordInvalid as exc:
             checked.append((name, None, exc.reason))
             continue
-        checked.append((name, summarise(record, key), None))
+        checked.append((name, summarise(record, key, one), None))
     return checked
 
 

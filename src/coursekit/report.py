@@ -205,27 +205,21 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
     for _, record in cohort.records:
         learner = record.learner
         read = {module for module, _ in record.reads}
-        first: dict[str, tuple[str, bool]] = {}
-        ever: dict[str, bool] = {}
-        # each distinct answer once, with the time it was first given, in the order given
-        for checkpoint, token, at, answer, right in record.given:
-            if checkpoint not in first or at < first[checkpoint][0]:
-                first[checkpoint] = (at, right)
-            ever[checkpoint] = ever.get(checkpoint, False) or right
-            if not right:
-                held_wrong = wrong.setdefault((checkpoint, token), [answer, 0, at])
-                held_wrong[1] += 1
-                held_wrong[2] = min(held_wrong[2], at)
+        for (checkpoint, token, answer), at in zip(record.wrong, record.wrong_at, strict=True):
+            held_wrong = wrong.setdefault((checkpoint, token), [answer, 0, at])
+            held_wrong[1] += 1
+            held_wrong[2] = min(held_wrong[2], at)
         answered = dict.fromkeys(modules, 0)
         correct = dict.fromkeys(modules, 0)
         first_right = dict.fromkeys(modules, 0)
-        for checkpoint, (_, right) in first.items():
-            module_id = questions[checkpoint][0]
-            answered[module_id] += 1
-            correct[module_id] += ever[checkpoint]
-            first_right[module_id] += right
+        for checkpoint in record.answered:
+            answered[questions[checkpoint][0]] += 1
             per_checkpoint[checkpoint][0] += 1
-            per_checkpoint[checkpoint][1] += right
+        for checkpoint in record.ever_right:
+            correct[questions[checkpoint][0]] += 1
+        for checkpoint in record.first_right:
+            first_right[questions[checkpoint][0]] += 1
+            per_checkpoint[checkpoint][1] += 1
         wrote = dict.fromkeys(modules, 0)
         for module_id, reflection, text, _ in record.written:
             wrote[module_id] += 1

@@ -218,10 +218,17 @@ def _instant(stamp: str) -> dt.datetime:
 
 
 def _bounds(stamps: Iterable[str]) -> tuple[str | None, str | None]:
-    known = [s for s in stamps if s]
-    if not known:
-        return None, None
-    return min(known, key=_instant), max(known, key=_instant)
+    """The earliest and the latest of ``stamps`` (the first given of equal instants), each
+    distinct stamp parsed once: a record holds thousands, often the same one again."""
+    first = last = None
+    lo = hi = None
+    for stamp in dict.fromkeys(s for s in stamps if s):
+        moment = _instant(stamp)
+        if lo is None or moment < lo:
+            first, lo = stamp, moment
+        if hi is None or moment > hi:
+            last, hi = stamp, moment
+    return first, last
 
 
 # --- assembling -----------------------------------------------------------------------------
