@@ -231,3 +231,19 @@ def _environ() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_a_summary_counts_work_as_work_done_does(folder: Path) -> None:
+    import datetime as dt
+
+    from coursekit.records import parse_record
+    from coursekit.report import work_done
+
+    key = cohort_files._Key(COURSE)
+    now = dt.datetime.now(dt.timezone.utc)
+    works = set()
+    for path in sorted(folder.glob("r00*.json"))[:8]:
+        record = parse_record(path.read_bytes(), path, COURSE, now=now)
+        works.add(work_done(record))
+        assert cohort_files.summarise(record, key).work == work_done(record)
+    assert len(works) > 2  # records of several shapes, blank reflections among them

@@ -31,7 +31,7 @@ from coursekit.answers import Answer
 from coursekit.errors import CheckingStopped, RecordInvalid
 from coursekit.grading import grade
 from coursekit.intake import Source, record_sources
-from coursekit.model import Checkpoint, Course
+from coursekit.model import Course
 from coursekit.records import LearnerRecord, parse_record, retired_items
 
 __all__ = [
@@ -133,8 +133,7 @@ class _Shared(dict[Any, Any]):
 
 
 class _Key:
-    """The course's ids, and :func:`~coursekit.grading.grade` remembered: a cohort gives
-    the same answers often."""
+    """The course's ids and answer key, and the verdicts of answers graded so far."""
 
     def __init__(self, course: Course) -> None:
         self.course = course
@@ -142,12 +141,8 @@ class _Key:
         self.ids = {q: q for q in self.questions}  # the course's own id objects, shared
         self.prompts = {r.id: m.id for m in course.modules for r in m.reflections}
         self.modules = {m.id for m in course.modules}
+        # grade(), remembered: a cohort gives the same answers often
         self.known: dict[tuple[str, Hashable], bool] = {}
-
-    def verdict(self, question: Checkpoint, answer: Answer, key: Hashable) -> bool:
-        if (question.id, key) not in self.known:
-            self.known[(question.id, key)] = grade(question, answer)
-        return self.known[(question.id, key)]
 
 
 def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> RecordSummary:
@@ -157,31 +152,50 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
     from coursekit.store.cohort import BLANK
 
     one = _Shared() if one is None else one
+    share = one.setdefault
+    questions, ids, known, prompts = key.questions, key.ids, key.known, key.prompts
     # each distinct answer once, with the time it was first given, in the order given
     given: dict[tuple[str, Hashable], tuple[str, Answer, bool]] = {}
     reads: dict[str, str] = {}
     written: list[WrittenText] = []
     stamps: list[str] = []
+    work = 0  # as work_done counts it, in the same pass
     for m in record.modules:
         if m.read_at is not None:
+            work += 1
             stamps.append(m.read_at)
             if m.module in key.modules:
                 reads[m.module] = m.read_at
+        work += len(m.attempts)
         for a in m.attempts:
-            stamps.append(a.at)
-            question = key.questions.get(a.checkpoint)
+            at = a.at
+            stamps.append(at)
+            question = questions.get(a.checkpoint)
             if question is None:
                 continue
-            answer_key = token(a.answer)
-            held = given.get((a.checkpoint, answer_key))
-            if held is None or a.at < held[0]:
-                right = key.verdict(question, a.answer, answer_key)
-                given[(a.checkpoint, answer_key)] = (a.at, a.answer, right)
+            answer = a.answer
+            given_key = (ids[a.checkpoint], token(answer))
+            held = given.get(given_key)
+            if held is None or at < held[0]:
+                right = known.get(given_key)
+                if right is None:
+                    right = known[given_key] = grade(question, answer)
+                given[given_key] = (at, answer, right)
         for r in m.reflections:
-            if r.text.strip(BLANK):
+            text = r.text
+            if text.strip():
+                work += 1
+            if text.strip(BLANK):
                 stamps.append(r.updated_at)
-                if r.reflection in key.prompts:
-                    written.append((key.prompts[r.reflection], r.reflection, r.text, r.updated_at))
+                if r.reflection in prompts:
+                    written.append(
+                        (
+                            share(prompts[r.reflection], prompts[r.reflection]),
+                            share(r.reflection, r.reflection),
+                            text,
+                            share(r.updated_at, r.updated_at),
+                        )
+                    )
     first: dict[str, tuple[str, bool]] = {}
     ever: dict[str, bool] = {}
     wrong: list[Wrong] = []
@@ -191,25 +205,22 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
             first[checkpoint] = (at, right)
         ever[checkpoint] = ever.get(checkpoint, False) or right
         if not right:
-            wrong.append(one.wrong(key.ids[checkpoint], answer_key, answer))
-            wrong_at.append(one(at))
+            wrong.append(one.wrong(checkpoint, answer_key, answer))
+            wrong_at.append(share(at, at))
     first_at, last_at = _bounds(stamps)
     return RecordSummary(
         learner=record.learner,
         name=record.name,
         branch=record.branch,
         version=record.course.version,
-        work=work_done(record),
+        work=work,
         reads=tuple((one(module), one(at)) for module, at in reads.items()),
-        answered=tuple(key.ids[cp] for cp in first),
-        first_right=tuple(key.ids[cp] for cp, (_, right) in first.items() if right),
-        ever_right=tuple(key.ids[cp] for cp, right in ever.items() if right),
+        answered=tuple(first),
+        first_right=tuple(cp for cp, (_, right) in first.items() if right),
+        ever_right=tuple(cp for cp, right in ever.items() if right),
         wrong=tuple(wrong),
         wrong_at=tuple(wrong_at),
-        written=tuple(
-            (one(module), one(reflection), text, one(at))
-            for module, reflection, text, at in written
-        ),
+        written=tuple(written),
         retired=tuple(
             (one(r.module), r.kind, one(r.item)) for r in retired_items(record, key.course)
         ),
