@@ -51,8 +51,8 @@ CHUNK_BYTES = 8 * 1024 * 1024
 #: Batches in flight per worker; more gain nothing and hold more bytes.
 _IN_FLIGHT = 2
 
-# (checkpoint, the answer as a key, the answer): one object for each in a batch
-Wrong: TypeAlias = "tuple[str, Hashable, Answer]"
+# ((checkpoint, the answer as a key), the answer): one object for each in a batch
+Wrong: TypeAlias = "tuple[tuple[str, Hashable], Answer]"
 # (module of the prompt, reflection prompt, text, updated_at)
 WrittenText: TypeAlias = "tuple[str, str, str, str]"
 
@@ -123,12 +123,12 @@ class _Shared(dict[Any, Any]):
     def __call__(self, value: Any) -> Any:
         return self.setdefault(value, value)
 
-    def wrong(self, checkpoint: str, key: Hashable, answer: Answer) -> Wrong:
-        """One (checkpoint, key, answer) for an answer given again. Not for a matching
-        answer: keys equal in another order are one answer, shown in the order first given."""
+    def wrong(self, given: tuple[str, Hashable], answer: Answer) -> Wrong:
+        """One ((checkpoint, key), answer) for an answer given again. A matching answer
+        keeps its own: pairs in another order are one answer, shown in the order given."""
         if isinstance(answer, dict):
-            return (checkpoint, key, answer)
-        held: Wrong = self.setdefault((checkpoint, key), (checkpoint, key, answer))
+            return (self.setdefault(given, given), answer)
+        held: Wrong = self.setdefault(("wrong", given), (self.setdefault(given, given), answer))
         return held
 
 
@@ -200,12 +200,13 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
     ever: dict[str, bool] = {}
     wrong: list[Wrong] = []
     wrong_at: list[str] = []
-    for (checkpoint, answer_key), (at, answer, right) in given.items():
+    for given_key, (at, answer, right) in given.items():
+        checkpoint = given_key[0]
         if checkpoint not in first or at < first[checkpoint][0]:
             first[checkpoint] = (at, right)
         ever[checkpoint] = ever.get(checkpoint, False) or right
         if not right:
-            wrong.append(one.wrong(checkpoint, answer_key, answer))
+            wrong.append(one.wrong(given_key, answer))
             wrong_at.append(share(at, at))
     first_at, last_at = _bounds(stamps)
     return RecordSummary(

@@ -205,10 +205,14 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
     for _, record in cohort.records:
         learner = record.learner
         read = {module for module, _ in record.reads}
-        for (checkpoint, token, answer), at in zip(record.wrong, record.wrong_at, strict=True):
-            held_wrong = wrong.setdefault((checkpoint, token), [answer, 0, at])
-            held_wrong[1] += 1
-            held_wrong[2] = min(held_wrong[2], at)
+        for (given, answer), at in zip(record.wrong, record.wrong_at, strict=True):
+            held_wrong = wrong.get(given)
+            if held_wrong is None:
+                wrong[given] = [answer, 1, at]
+            else:
+                held_wrong[1] += 1
+                if at < held_wrong[2]:
+                    held_wrong[2] = at
         answered = dict.fromkeys(modules, 0)
         correct = dict.fromkeys(modules, 0)
         first_right = dict.fromkeys(modules, 0)
