@@ -49,7 +49,24 @@ def bases() -> list[dict[str, Any]]:
             reads=[m.id for m in COURSE.modules],
         ),
         record_of("x", reflections=[(FIRST.id, prompt, "　")]),  # blank: no work
+        retired_first(record_of("x", reads=[m.id for m in COURSE.modules])),
     ]
+
+
+def retired_first(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with a module, a checkpoint and a reflection the course no longer has,
+    ahead of the modules it has: those still count."""
+    old = {
+        "module": "old-module",
+        "read_at": "2020-02-04T07:00:00+00:00",
+        "attempts": [
+            {"checkpoint": "old-q", "answer": "甲", "correct": True, "at": "2020-02-04T07:01:00Z"}
+        ],
+        "reflections": [
+            {"reflection": "old-r", "text": "旧", "updated_at": "2020-02-04T07:02:00+00:00"}
+        ],
+    }
+    return reseal({**record, "modules": [old, *record["modules"]]})
 
 
 def as_learner(record: dict[str, Any], learner: str, branch: str | None) -> dict[str, Any]:
@@ -127,6 +144,13 @@ def test_workers_and_one_process_give_the_same_cohort_and_report(
     assert reasons[tie].endswith(f"in {shown}, which is used")
     assert not any("notes.txt" in name for name in reasons)
     assert all("\n" not in name and "\u202e" not in name for name in reasons)
+    shaped = [r for _, r in alone.records if r.retired]
+    assert shaped and all(r.reads and r.reads[0][0] == FIRST.id for r in shaped)
+    assert {kind for r in shaped for _, kind, _ in r.retired} == {
+        "module",
+        "checkpoint",
+        "reflection",
+    }
     files = {}
     for label, cohort in (("alone", alone), ("together", together)):
         report = build_report(COURSE, cohort)

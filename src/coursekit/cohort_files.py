@@ -160,11 +160,14 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
     written: list[WrittenText] = []
     stamps: list[str] = []
     work = 0  # as work_done counts it, in the same pass
+    retired = False  # whether the record names anything the course no longer has
     for m in record.modules:
+        known_module = m.module in key.modules
+        retired = retired or not known_module
         if m.read_at is not None:
             work += 1
             stamps.append(m.read_at)
-            if m.module in key.modules:
+            if known_module:
                 reads[m.module] = m.read_at
         work += len(m.attempts)
         for a in m.attempts:
@@ -172,9 +175,11 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
             stamps.append(at)
             question = questions.get(a.checkpoint)
             if question is None:
+                retired = True
                 continue
             answer = a.answer
-            given_key = (ids[a.checkpoint], token(answer))
+            answer_key = ("str", answer) if answer.__class__ is str else token(answer)
+            given_key = (ids[a.checkpoint], answer_key)
             held = given.get(given_key)
             if held is None or at < held[0]:
                 right = known.get(given_key)
@@ -185,6 +190,8 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
             text = r.text
             if text.strip():
                 work += 1
+            if r.reflection not in prompts:
+                retired = True
             if text.strip(BLANK):
                 stamps.append(r.updated_at)
                 if r.reflection in prompts:
@@ -224,7 +231,9 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
         written=tuple(written),
         retired=tuple(
             (one(r.module), r.kind, one(r.item)) for r in retired_items(record, key.course)
-        ),
+        )
+        if retired
+        else (),
         first_at=one(first_at),
         last_at=one(last_at),
     )
