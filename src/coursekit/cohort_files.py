@@ -27,7 +27,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from coursekit.answers import Answer
+from coursekit.answers import Answer, time_bounds
 from coursekit.errors import CheckingStopped, RecordInvalid
 from coursekit.grading import grade
 from coursekit.intake import Source, record_sources
@@ -148,7 +148,6 @@ class _Key:
 def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> RecordSummary:
     """The :class:`RecordSummary` of a checked record, counted as
     :func:`coursekit.store.cohort.cohort_counts` counts a store."""
-    from coursekit.ledger.data import _bounds
     from coursekit.store.cohort import BLANK
 
     one = _Shared() if one is None else one
@@ -215,7 +214,7 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
         if not right:
             wrong.append(one.wrong(given_key, answer))
             wrong_at.append(share(at, at))
-    first_at, last_at = _bounds(stamps)
+    first_at, last_at = time_bounds(stamps)
     return RecordSummary(
         learner=record.learner,
         name=record.name,

@@ -24,11 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from coursekit.answers import instant as _instant
 from coursekit.answers import local_time
+from coursekit.answers import time_bounds as _bounds
 
 if TYPE_CHECKING:
     from coursekit.model import Course
@@ -210,25 +212,6 @@ class Ledger:
         """The day a stored time falls on in the course's time zone."""
         moment = local_time(stamp, self.course.meta.timezone)
         return None if moment is None else moment.date()
-
-
-def _instant(stamp: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(stamp)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def _bounds(stamps: Iterable[str]) -> tuple[str | None, str | None]:
-    """The earliest and the latest of ``stamps`` (the first given of equal instants), each
-    distinct stamp parsed once: a record holds thousands, often the same one again."""
-    first = last = None
-    lo = hi = None
-    for stamp in dict.fromkeys(s for s in stamps if s):
-        moment = _instant(stamp)
-        if lo is None or moment < lo:
-            first, lo = stamp, moment
-        if hi is None or moment > hi:
-            last, hi = stamp, moment
-    return first, last
 
 
 # --- assembling -----------------------------------------------------------------------------
