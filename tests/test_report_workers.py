@@ -121,9 +121,9 @@ def test_workers_and_one_process_give_the_same_cohort_and_report(
     real = cohort_files.ProcessPoolExecutor
 
     class Counted(real):  # type: ignore[misc, valid-type]
-        def __init__(self, workers: int, **kwargs: Any) -> None:
+        def __init__(self, workers: int, *args: Any, **kwargs: Any) -> None:
             pools.append(workers)
-            super().__init__(workers, **kwargs)
+            super().__init__(workers, *args, **kwargs)
 
     monkeypatch.setattr(cohort_files, "ProcessPoolExecutor", Counted)
     alone = load_cohort([folder], COURSE, workers=1)
@@ -195,10 +195,31 @@ def test_a_few_files_are_checked_without_a_pool(
     assert len(cohort.records) == cohort_files.CHUNK_FILES and cohort.skipped == []
 
 
-@pytest.mark.skipif(
-    multiprocessing.get_start_method() != "fork",
-    reason="the crash is planted in the parent and reaches the workers by fork",
+def test_a_process_with_threads_starts_workers_from_a_clean_process(folder: Path) -> None:
+    """A kernel has threads; a fork of it could wait forever on a lock one of them held."""
+    import threading
+
+    release = threading.Event()
+    waiting = threading.Thread(target=release.wait)
+    waiting.start()
+    try:
+        assert cohort_files._start_method().get_start_method() in {"forkserver", "spawn"}
+        together = load_cohort([folder], COURSE, workers=2)
+    finally:
+        release.set()
+        waiting.join()
+    alone = load_cohort([folder], COURSE, workers=1)
+    assert together.skipped == alone.skipped and together.records == alone.records
+
+
+FORK = pytest.mark.skipif(
+    sys.platform != "linux"
+    or multiprocessing.get_start_method(allow_none=True) not in {None, "fork"},
+    reason="the fault is planted in the parent and reaches the workers by fork",
 )
+
+
+@FORK
 def test_a_worker_that_dies_stops_the_report_with_a_message(folder: Path, tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
@@ -229,11 +250,12 @@ def test_a_worker_that_dies_stops_the_report_with_a_message(folder: Path, tmp_pa
     assert not (tmp_path / "r" / "index.html").exists()
 
 
+@FORK
 def test_an_error_in_a_worker_reaches_the_caller(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("the fault is planted in the parent and reaches the workers by fork")
+    if cohort_files._start_method().get_start_method() != "fork":
+        pytest.skip("this test process has threads: workers do not start by fork")
 
     def fault(*args: Any) -> None:
         raise ValueError("a fault in the worker")

@@ -17,13 +17,17 @@ stay the same as when one process reads everything.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
+import sys
+import threading
 from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -280,6 +284,16 @@ def report_workers() -> int:
     return os.cpu_count() or 1
 
 
+def _start_method() -> BaseContext:
+    """fork where it is safe: a copy of this process, its imports and the course, at once.
+    A process with other threads (a Jupyter kernel, a dashboard) may hold a lock in one of
+    them that its copy would wait on forever; its workers start from a clean process."""
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 def _batches(sources: Iterable[Source]) -> Iterator[list[Source]]:
     batch: list[Source] = []
     size = 0
@@ -311,7 +325,9 @@ def checked_records(
         for batch in chain(head, batches):
             yield from _check(batch, key, now)
         return
-    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(course, now))
+    pool = ProcessPoolExecutor(
+        workers, _start_method(), initializer=_start_worker, initargs=(course, now)
+    )
     pending: deque[Future[list[Checked]]] = deque()
     try:
         for batch in chain(head, batches):
