@@ -124,16 +124,12 @@ class _Shared(dict[Any, Any]):
     """One object for equal values, within a batch: pickle then sends each once, and the
     summaries unpickled from it share it, where each record's parse made its own copy."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.wrong: dict[tuple[str, Hashable], Wrong] = {}  # (checkpoint, key) -> Wrong
+
     def __call__(self, value: Any) -> Any:
         return self.setdefault(value, value)
-
-    def wrong(self, given: tuple[str, Hashable], answer: Answer) -> Wrong:
-        """One ((checkpoint, key), answer) for an answer given again. A matching answer
-        keeps its own: pairs in another order are one answer, shown in the order given."""
-        if isinstance(answer, dict):
-            return (self.setdefault(given, given), answer)
-        held: Wrong = self.setdefault(("wrong", given), (self.setdefault(given, given), answer))
-        return held
 
 
 class _Key:
@@ -155,7 +151,7 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
     from coursekit.store.cohort import BLANK
 
     one = _Shared() if one is None else one
-    share = one.setdefault
+    share, shared_wrong = one.setdefault, one.wrong.setdefault
     questions, ids, known, prompts = key.questions, key.ids, key.known, key.prompts
     # each distinct answer once, with the time it was first given, in the order given
     given: dict[tuple[str, Hashable], tuple[str, Answer, bool]] = {}
@@ -212,11 +208,21 @@ def summarise(record: LearnerRecord, key: _Key, one: _Shared | None = None) -> R
     wrong_at: list[str] = []
     for given_key, (at, answer, right) in given.items():
         checkpoint = given_key[0]
-        if checkpoint not in first or at < first[checkpoint][0]:
+        held_first = first.get(checkpoint)
+        if held_first is None or at < held_first[0]:
             first[checkpoint] = (at, right)
-        ever[checkpoint] = ever.get(checkpoint, False) or right
-        if not right:
-            wrong.append(one.wrong(given_key, answer))
+        if right:
+            ever[checkpoint] = True
+        else:
+            ever.setdefault(checkpoint, False)
+            # one ((checkpoint, key), answer) for an answer given again in the batch; a
+            # matching answer keeps its own: pairs in another order are one answer, shown
+            # in the order given
+            shared_key = share(given_key, given_key)
+            if isinstance(answer, dict):
+                wrong.append((shared_key, answer))
+            else:
+                wrong.append(shared_wrong(shared_key, (shared_key, answer)))
             wrong_at.append(share(at, at))
     first_at, last_at = time_bounds(stamps)
     return RecordSummary(
