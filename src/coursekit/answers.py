@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from collections.abc import Iterable
 from functools import cache
 from typing import TypeAlias
 from zoneinfo import ZoneInfo
@@ -24,10 +25,12 @@ __all__ = [
     "STAMP_PATTERN",
     "STAMP_SHAPE",
     "Answer",
+    "instant",
     "local_time",
     "now",
     "parse_time",
     "shown_time",
+    "time_bounds",
 ]
 
 Answer: TypeAlias = "str | bool | list[str] | dict[str, str | None] | None"
@@ -121,3 +124,23 @@ def shown_time(
         iso=moment.date().isoformat(),
         clock=clock,
     )
+
+
+def instant(stamp: str) -> dt.datetime:
+    """A stored time as an aware moment; a time without a zone is taken as UTC."""
+    moment = dt.datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def time_bounds(stamps: Iterable[str]) -> tuple[str | None, str | None]:
+    """The earliest and the latest of ``stamps`` (the first given of equal instants), each
+    distinct stamp parsed once: a record holds thousands, often the same one again."""
+    first = last = None
+    lo = hi = None
+    for stamp in dict.fromkeys(s for s in stamps if s):
+        moment = instant(stamp)
+        if lo is None or moment < lo:
+            first, lo = stamp, moment
+        if hi is None or moment > hi:
+            last, hi = stamp, moment
+    return first, last

@@ -13,6 +13,7 @@ from pathlib import Path
 
 __all__ = [
     "BuildError",
+    "CheckingStopped",
     "CourseInvalid",
     "CoursekitError",
     "MissingExtra",
@@ -65,6 +66,11 @@ class RecordInvalid(CoursekitError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class CheckingStopped(CoursekitError):
+    """A worker process checking learners' records ended without an answer (killed, out of
+    memory): the report stops and says so, rather than wait or leave records out."""
 
 
 class StoreError(CoursekitError):

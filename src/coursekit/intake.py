@@ -18,9 +18,11 @@ file or a zip says about itself:
 - One run reads at most 1 GiB. Folders are walked 32 levels deep and 100,000
   entries in all; a link to a folder inside a folder is not followed.
 
-What is read costs memory: the report keeps every record it accepts, about
-3.5 times its size for ordinary records and up to 6.5 times for records made of
-nothing but attempts. These limits keep a small file from turning into much more.
+What is read costs memory: a record being checked takes about 3.5 times its
+size for ordinary records and up to 6.5 times for records made of nothing but
+attempts, and the report keeps a summary of each record it uses (see
+:mod:`coursekit.cohort_files`), mostly its reflections' texts. These limits keep
+a small file from turning into much more.
 Every refusal comes back as a reason, never as an exception.
 """
 

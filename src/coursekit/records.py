@@ -290,6 +290,19 @@ def _stamps(record: LearnerRecord) -> Iterator[tuple[str, str]]:
 
 def _check_times(record: LearnerRecord, source: str | Path, now: dt.datetime) -> None:
     latest = now + CLOCK_SKEW
+    # Each distinct time once; only a record with a bad one is walked field by field,
+    # to name the first bad field.
+    distinct = {record.last_activity} if record.last_activity else set()
+    for m in record.modules:
+        if m.read_at:
+            distinct.add(m.read_at)
+        distinct.update(a.at for a in m.attempts)
+        distinct.update(r.updated_at for r in m.reflections)
+    try:
+        if all(parse_time(stamp) <= latest for stamp in distinct):
+            return
+    except ValueError:
+        pass
     for where, stamp in _stamps(record):
         try:
             moment = parse_time(stamp)

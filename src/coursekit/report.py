@@ -28,17 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from coursekit.answers import Answer
 from coursekit.cells import frame_rows
-from coursekit.errors import MissingExtra, RecordInvalid
-from coursekit.grading import grade
+from coursekit.cohort_files import RecordSummary, checked_records, work_done
+from coursekit.errors import MissingExtra
 from coursekit.html import given_answer_text, report_page
-from coursekit.intake import record_sources as _sources  # bounded reading of learners' files
 from coursekit.messages import msg
 from coursekit.model import Checkpoint, Course, Matching
-from coursekit.records import (
-    LearnerRecord,
-    parse_record,
-    retired_items,
-)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,6 +52,7 @@ __all__ = [
     "report_from_counts",
     "report_from_store",
     "summary_lines",
+    "work_done",
     "write_report",
 ]
 
@@ -68,9 +63,11 @@ class Cohort:
 
     When a learner sent several records, the one with the most work in it is
     used (see :func:`work_done`), never the one that claims the latest date.
+    Each record is held as its :class:`~coursekit.cohort_files.RecordSummary`:
+    what the report and the ledger count, not the whole record.
     """
 
-    records: list[tuple[str, LearnerRecord]] = field(default_factory=list)
+    records: list[tuple[str, RecordSummary]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -87,40 +84,34 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def work_done(record: LearnerRecord) -> int:
-    """How much a record holds, counted the way ``restore`` merges it.
-
-    Every attempt (restore keeps each one), every module read and every
-    reflection with text. Dates are not counted: a learner's file can claim any.
-    """
-    return sum(
-        len(m.attempts) + (m.read_at is not None) + sum(1 for r in m.reflections if r.text.strip())
-        for m in record.modules
-    )
-
-
-def load_cohort(paths: Iterable[Path], course: Course, *, now: dt.datetime | None = None) -> Cohort:
+def load_cohort(
+    paths: Iterable[Path],
+    course: Course,
+    *,
+    now: dt.datetime | None = None,
+    workers: int | None = None,
+) -> Cohort:
     """Check every record; of several records of one learner keep the one with the most work.
 
     Times later than ``now`` (the current time by default) make a record invalid.
+    Records are checked by ``workers`` processes (one per CPU by default, or
+    ``COURSEKIT_REPORT_WORKERS``; see :func:`coursekit.cohort_files.checked_records`),
+    and only the summary of the record kept so far for each learner is held.
     """
     with _no_cyclic_gc():
-        return _load_cohort(paths, course, now or dt.datetime.now(dt.timezone.utc))
+        return _load_cohort(paths, course, now or dt.datetime.now(dt.timezone.utc), workers)
 
 
-def _load_cohort(paths: Iterable[Path], course: Course, now: dt.datetime) -> Cohort:
+def _load_cohort(
+    paths: Iterable[Path], course: Course, now: dt.datetime, workers: int | None
+) -> Cohort:
     cohort = Cohort()
-    kept: dict[str, tuple[str, LearnerRecord, int]] = {}
-    for name, data, reason in _sources(paths):
-        if data is None:
+    kept: dict[str, tuple[str, RecordSummary, int]] = {}
+    for name, record, reason in checked_records(paths, course, now, workers):
+        if record is None:
             cohort.skipped.append((name, reason or "unreadable"))
             continue
-        try:
-            record = parse_record(data, name, course, now=now)
-        except RecordInvalid as exc:
-            cohort.skipped.append((name, exc.reason))
-            continue
-        work = work_done(record)
+        work = record.work
         held = kept.get(record.learner)
         if held is None:
             kept[record.learner] = (name, record, work)
@@ -179,9 +170,9 @@ def build_report(course: Course, cohort: Cohort) -> Report:
                 (
                     record.learner,
                     source,
-                    record.course.version,
-                    record.course.version == course.version,
-                    work_done(record),
+                    record.version,
+                    record.version == course.version,
+                    record.work,
                 )
                 for source, record in cohort.records
             ],
@@ -190,43 +181,21 @@ def build_report(course: Course, cohort: Cohort) -> Report:
         return _report(course, counts, records, cohort.skipped)
 
 
-def _token(answer: Answer) -> Hashable:
-    """An answer as a dictionary key: equal answers, equal keys (as the store's canonical JSON)."""
-    if isinstance(answer, list):
-        return ("list", *answer)
-    if isinstance(answer, dict):
-        return ("dict", *sorted(answer.items(), key=lambda kv: kv[0]))
-    return (type(answer).__name__, answer)
-
-
-class _Verdicts:
-    """:func:`~coursekit.grading.grade`, remembered: a cohort gives the same answers often."""
-
-    def __init__(self) -> None:
-        self.known: dict[tuple[str, Hashable], bool] = {}
-
-    def __call__(self, question: Checkpoint, answer: Answer, token: Hashable) -> bool:
-        key = (question.id, token)
-        if key not in self.known:
-            self.known[key] = grade(question, answer)
-        return self.known[key]
-
-
 def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
     """What the records hold, counted as :func:`coursekit.store.cohort.cohort_counts` counts
     a store: graded from the key, each checkpoint in its module now, each learner once.
 
-    The records are in memory already, so they are counted here in one pass
-    rather than loaded into a database first.
+    The records' summaries are in memory already, each answer graded by the
+    worker that checked it, so they are counted here in one pass rather than
+    loaded into a database first.
     """
     import pandas as pd
 
-    from coursekit.store.cohort import BLANK, COLUMNS, CohortCounts
+    from coursekit.store.cohort import COLUMNS, CohortCounts
 
     questions = {q.id: (module_id, q) for module_id, q in course.all_checkpoints()}
     prompts = {r.id: m.id for m in course.modules for r in m.reflections}
     modules = [m.id for m in course.modules]
-    verdict = _Verdicts()
     completion: list[tuple[Any, ...]] = []
     per_checkpoint: dict[str, list[int]] = {q: [0, 0] for q in questions}  # learners, first
     wrong: dict[tuple[str, Hashable], list[Any]] = {}  # (checkpoint, answer) -> [answer, n, at]
@@ -235,45 +204,31 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
     retired: list[tuple[str, str, str, str]] = []
     for _, record in cohort.records:
         learner = record.learner
-        read = {m.module for m in record.modules if m.read_at is not None}
-        # each distinct answer once, with the time it was first given, in the order given
-        given: dict[tuple[str, Hashable], tuple[str, Answer, bool]] = {}
-        for m in record.modules:
-            for a in m.attempts:
-                if a.checkpoint not in questions:
-                    continue
-                token = _token(a.answer)
-                held = given.get((a.checkpoint, token))
-                if held is None or a.at < held[0]:
-                    right = verdict(questions[a.checkpoint][1], a.answer, token)
-                    given[(a.checkpoint, token)] = (a.at, a.answer, right)
-        first: dict[str, tuple[str, bool]] = {}
-        ever: dict[str, bool] = {}
-        for (checkpoint, token), (at, answer, right) in given.items():
-            if checkpoint not in first or at < first[checkpoint][0]:
-                first[checkpoint] = (at, right)
-            ever[checkpoint] = ever.get(checkpoint, False) or right
-            if not right:
-                held_wrong = wrong.setdefault((checkpoint, token), [answer, 0, at])
+        read = {module for module, _ in record.reads}
+        for (given, answer), at in zip(record.wrong, record.wrong_at, strict=True):
+            held_wrong = wrong.get(given)
+            if held_wrong is None:
+                wrong[given] = [answer, 1, at]
+            else:
                 held_wrong[1] += 1
-                held_wrong[2] = min(held_wrong[2], at)
+                if at < held_wrong[2]:
+                    held_wrong[2] = at
         answered = dict.fromkeys(modules, 0)
         correct = dict.fromkeys(modules, 0)
         first_right = dict.fromkeys(modules, 0)
-        for checkpoint, (_, right) in first.items():
-            module_id = questions[checkpoint][0]
-            answered[module_id] += 1
-            correct[module_id] += ever[checkpoint]
-            first_right[module_id] += right
+        for checkpoint in record.answered:
+            answered[questions[checkpoint][0]] += 1
             per_checkpoint[checkpoint][0] += 1
-            per_checkpoint[checkpoint][1] += right
+        for checkpoint in record.ever_right:
+            correct[questions[checkpoint][0]] += 1
+        for checkpoint in record.first_right:
+            first_right[questions[checkpoint][0]] += 1
+            per_checkpoint[checkpoint][1] += 1
         wrote = dict.fromkeys(modules, 0)
-        for m in record.modules:
-            for r in m.reflections:
-                if r.reflection in prompts and r.text.strip(BLANK):
-                    wrote[prompts[r.reflection]] += 1
-                    lengths.append((r.reflection, len(r.text)))
-                    excerpts[r.reflection].append((learner, r.text))
+        for module_id, reflection, text, _ in record.written:
+            wrote[module_id] += 1
+            lengths.append((reflection, len(text)))
+            excerpts[reflection].append((learner, text))
         completion += [
             (
                 learner,
@@ -286,7 +241,7 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
             )
             for module_id in modules
         ]
-        retired += [(learner, r.module, r.kind, r.item) for r in retired_items(record, course)]
+        retired += [(learner, *item) for item in record.retired]
     learners = [record.learner for _, record in cohort.records]
     people = pd.DataFrame(
         [(r.learner, r.name or r.learner, r.branch) for _, r in cohort.records],
@@ -297,7 +252,7 @@ def _record_counts(course: Course, cohort: Cohort) -> CohortCounts:
         active=pd.DataFrame(
             {
                 "learner": pd.Series(learners, dtype=object),
-                "work": [work_done(r) for _, r in cohort.records],
+                "work": [r.work for _, r in cohort.records],
             }
         ),
         completion=pd.DataFrame(

@@ -24,11 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from coursekit.answers import instant as _instant
 from coursekit.answers import local_time
+from coursekit.answers import time_bounds as _bounds
 
 if TYPE_CHECKING:
     from coursekit.model import Course
@@ -210,18 +212,6 @@ class Ledger:
         """The day a stored time falls on in the course's time zone."""
         moment = local_time(stamp, self.course.meta.timezone)
         return None if moment is None else moment.date()
-
-
-def _instant(stamp: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(stamp)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def _bounds(stamps: Iterable[str]) -> tuple[str | None, str | None]:
-    known = [s for s in stamps if s]
-    if not known:
-        return None, None
-    return min(known, key=_instant), max(known, key=_instant)
 
 
 # --- assembling -----------------------------------------------------------------------------
@@ -413,35 +403,22 @@ def ledger_from_cohort(
     is placed by their record and marked as not on the roster.
     """
     from coursekit.report import _record_counts
-    from coursekit.store.cohort import BLANK
 
     counts = _record_counts(course, cohort)
     work: dict[str, _Work] = {}
     _graded(counts, work)
-    modules = {m.id for m in course.modules}
-    prompts = {r.id: m.id for m in course.modules for r in m.reflections}
     people: list[_Person] = []
     listed: set[str] = set()
     for entry in roster or ():
         people.append(_Person(entry.learner, entry.name, entry.branch, entry.role, True))
         listed.add(entry.learner)
     for _, record in cohort.records:
+        # what the record's summary holds (coursekit.cohort_files.summarise): reads of the
+        # course's modules, reflections with text under its prompts, the bounds of its work
         held = work.setdefault(record.learner, _Work())
-        stamps: list[str] = []
-        for m in record.modules:
-            if m.read_at is not None:
-                stamps.append(m.read_at)
-                if m.module in modules:
-                    held.reads[m.module] = m.read_at
-            stamps += [a.at for a in m.attempts]
-            for r in m.reflections:
-                if r.text.strip(BLANK):
-                    stamps.append(r.updated_at)
-                    if r.reflection in prompts:
-                        held.reflections.append(
-                            Written(prompts[r.reflection], r.reflection, r.text, r.updated_at)
-                        )
-        held.first_at, held.last_at = _bounds(stamps)
+        held.reads.update(record.reads)
+        held.reflections += [Written(*written) for written in record.written]
+        held.first_at, held.last_at = record.first_at, record.last_at
         if record.learner not in listed:
             people.append(
                 _Person(
