@@ -35,7 +35,12 @@ BIN = Path(sys.executable).parent
 
 def run(cmd: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"bench_publish: {' '.join(cmd)} exited with {done.returncode}:\n"
+            + (done.stdout + done.stderr)[-3000:]
+        )
     return time.perf_counter() - started
 
 
