@@ -146,7 +146,11 @@ def _create(path: Path) -> None:
     """
     aside = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.new")
     try:
-        SQLiteStore(conn=sqlite3.connect(aside, check_same_thread=False)).close()
+        conn = sqlite3.connect(aside, check_same_thread=False)
+        # In WAL mode before it is linked: a store's openers then find it so, and none has
+        # to switch its journal mode, which needs the file to itself, while others open it.
+        conn.execute("PRAGMA journal_mode = WAL")
+        SQLiteStore(conn=conn).close()
         try:
             os.link(aside, path)
         except FileExistsError:
@@ -160,8 +164,8 @@ def _create(path: Path) -> None:
             raise store_error("open", str(path), "readonly", detail=str(exc)) from exc
         raise
     finally:
-        for leftover in (aside, aside.with_name(aside.name + "-journal")):
-            leftover.unlink(missing_ok=True)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            aside.with_name(aside.name + suffix).unlink(missing_ok=True)
 
 
 def _check_file(path: Path) -> None:
