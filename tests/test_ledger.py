@@ -522,3 +522,19 @@ def test_the_word_documents_say_what_the_plan_did_from_the_store_and_from_record
             assert found == clean, (source, branch)
             written = sum(len(cohort[e.learner].reflections) for e in took_part)
             assert written > 0 and sum(len(v) for v in found.values()) == written
+
+
+def test_an_unknown_branch_from_the_service_names_no_branches_the_token_may_not_see(
+    course: Course,
+) -> None:
+    """Through the service the ledger holds only what the caller may see: an unknown --branch
+    is refused without listing branches (there is no list the caller may be shown)."""
+    from coursekit.cli.ledger import _refuse_unknown
+    from coursekit.errors import CourseInvalid
+    from coursekit.ledger.data import Ledger
+
+    with pytest.raises(CourseInvalid) as caught:
+        _refuse_unknown({"第四党支部"}, Ledger(course, (), "https://hub/services/coursekit/"), None)
+    assert [str(p) for p in caught.value.problems] == [
+        "--branch: no member of branch '第四党支部' that you may see"
+    ]

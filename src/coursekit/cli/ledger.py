@@ -153,16 +153,15 @@ def _refuse_unknown(wanted: set[str] | None, ledger: Ledger, known: set[str | No
     lost = sorted(wanted - {n for n in found if n is not None})
     if not lost:
         return
-    there = sorted(n for n in (known if known is not None else found) if n)
-    listed = "、".join(terminal_text(n) for n in there[:10]) or "none"
-    more = f" and {len(there) - 10} more" if len(there) > 10 else ""
+    if known is None:
+        where = " that you may see"  # the service's answer holds only what the token may see
+    else:
+        there = sorted(n for n in known if n)
+        listed = "、".join(terminal_text(n) for n in there[:10]) or "none"
+        more = f" and {len(there) - 10} more" if len(there) > 10 else ""
+        where = f"; branches: {listed}{more}"
     raise CourseInvalid(
-        [
-            Problem(
-                "--branch", f"no member of branch {terminal_text(b)!r}; branches: {listed}{more}"
-            )
-            for b in lost
-        ]
+        [Problem("--branch", f"no member of branch {terminal_text(b)!r}{where}") for b in lost]
     )
 
 
