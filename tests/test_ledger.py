@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,27 @@ def cohort(store_url: str, course: Course) -> dict[str, Work]:
     finally:
         db.close()
     return work
+
+
+def exported(store_url: str, course: Course, members: Iterable[str], folder: Path) -> Path:
+    """The members' records, exported from the store as a learner sends them, in ``folder``."""
+    db = open_store(store_url)
+    try:
+        for member in members:
+            write_record(course, export_record(course, db, member), folder / f"{member}.json")
+    finally:
+        db.close()
+    return folder
+
+
+def roster_csv(path: Path) -> Path:
+    """:data:`ROSTER` as an organisation's CSV file, with its Chinese headers."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["编号", "姓名", "支部", "职务"])
+        for e in ROSTER:
+            writer.writerow([e.learner, e.name, e.branch, e.role or ""])
+    return path
 
 
 def run(*args: str) -> Any:
@@ -253,19 +275,8 @@ def test_the_register_is_set_up_for_printing(
 def test_records_and_a_roster_give_the_register_the_store_gives(
     cohort: dict[str, Work], store_url: str, course: Course, tmp_path: Path
 ) -> None:
-    records = tmp_path / "records"
-    db = open_store(store_url)
-    try:
-        for member in cohort:
-            write_record(course, export_record(course, db, member), records / f"{member}.json")
-    finally:
-        db.close()
-    roster = tmp_path / "roster.csv"
-    with roster.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["编号", "姓名", "支部", "职务"])
-        for e in ROSTER:
-            writer.writerow([e.learner, e.name, e.branch, e.role or ""])
+    records = exported(store_url, course, cohort, tmp_path / "records")
+    roster = roster_csv(tmp_path / "roster.csv")
     by_store = run("--store", store_url, "--course", str(course.root), "--out", str(tmp_path / "s"))
     assert by_store.exit_code == 0, by_store.output
     by_files = run(
@@ -288,13 +299,7 @@ def test_records_and_a_roster_give_the_register_the_store_gives(
 def test_records_without_a_roster_list_the_learners_who_sent_them(
     cohort: dict[str, Work], store_url: str, course: Course, tmp_path: Path
 ) -> None:
-    records = tmp_path / "records"
-    db = open_store(store_url)
-    try:
-        for member in ["wh-0101", "wh-0102"]:
-            write_record(course, export_record(course, db, member), records / f"{member}.json")
-    finally:
-        db.close()
+    records = exported(store_url, course, ["wh-0101", "wh-0102"], tmp_path / "records")
     (records / "broken.json").write_text("{", encoding="utf-8")
     out = tmp_path / "ledger"
     result = run(str(records), "--course", str(course.root), "--out", str(out))
@@ -440,22 +445,8 @@ def test_the_word_documents_say_what_the_plan_did_from_the_store_and_from_record
 
     from test_ledger_docx import form, sections
 
-    records = tmp_path / "records"
-    db = open_store(store_url)
-    try:
-        for member in cohort:
-            write_record(course, export_record(course, db, member), records / f"{member}.json")
-    finally:
-        db.close()
-    roster = tmp_path / "roster.csv"
-    roster.write_text(
-        "编号,姓名,支部,职务\n"
-        + "".join(
-            f'{e.learner},"{e.name.replace(chr(34), 2 * chr(34))}",{e.branch},{e.role or ""}\n'
-            for e in ROSTER
-        ),
-        encoding="utf-8",
-    )
+    records = exported(store_url, course, cohort, tmp_path / "records")
+    roster = roster_csv(tmp_path / "roster.csv")
     made = {
         "store": run(
             "--store", store_url, "--course", str(course.root), "--out", str(tmp_path / "s")
