@@ -26,6 +26,7 @@ from coursekit.errors import ModuleExecutionError
 from coursekit.outputs import MANIFEST
 from coursekit.publish import PublishSummary, publish
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STATIC_MIMETYPES = (
     "text/html",
     "application/vnd.coursekit.worksheet+html",
@@ -88,27 +89,60 @@ def test_every_module_notebook_executes_without_errors() -> None:
 
 
 @pytest.mark.kernel
-def test_each_widget_output_carries_its_static_html() -> None:
+def test_a_publish_displays_every_static_rendering_and_makes_no_widget() -> None:
     published = bundled_site()
     course = load_course()
     for path, module in zip(_executed_notebooks(published), course.modules, strict=True):
         nb = json.loads(path.read_text(encoding="utf-8"))
-        widgets = [
-            o
-            for c in nb["cells"]
-            for o in c.get("outputs", [])
-            if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-        ]
-        # reader, checkpoints, one per reflection, progress (and possibly a name prompt)
-        assert len(widgets) >= 3 + len(module.reflections), path.name
-        for output in widgets:
-            assert all(m in output["data"] for m in STATIC_MIMETYPES), output["data"].keys()
-        handout = "".join("".join(o["data"]["text/html"]) for o in widgets)
+        outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+        assert not [o for o in outputs if WIDGET_VIEW in o.get("data", {})], path.name
+        assert "widgets" not in nb["metadata"]
+        # reader, checkpoints, one per reflection, progress, record
+        assert len(outputs) == 4 + len(module.reflections), path.name
+        for output in outputs:
+            assert sorted(output["data"]) == sorted(STATIC_MIMETYPES), path.name
+        handout = "".join("".join(o["data"]["text/html"]) for o in outputs)
         assert f'id="ck-m-{module.id}"' in handout  # the reader
         for question in course.checkpoints_for(module.id):
             assert f'id="ck-q-{question.id}"' in handout
         for reflection in module.reflections:
             assert f'id="ck-r-{reflection.id}"' in handout
+
+
+@pytest.mark.kernel
+def test_the_module_notebooks_widgets_carry_what_a_publish_displays(tmp_path: Path) -> None:
+    """Each module's notebook, run as a learner runs it (widgets made), in a kernel:
+    its widgets' static renderings are, output for output, what the publish displayed."""
+    from coursekit.build import module_parameters
+    from coursekit.execute import KernelSlot, execute_module
+
+    published = bundled_site()
+    course = load_course()
+    slot = KernelSlot(cwd=tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSEKIT_HOME", str(home))
+        patch.delenv("COURSEKIT_RENDERINGS_ONLY", raising=False)
+        try:
+            for path, module in zip(_executed_notebooks(published), course.modules, strict=True):
+                params = module_parameters(module.id, course_path=str(course.root))
+                live = execute_module(module.id, params, "-", course.id, tmp_path / path.name, slot)
+                made = [o for c in live.cells for o in c.get("outputs", [])]
+                assert not [o for o in made if o["output_type"] == "error"], module.id
+                widgets = [o for o in made if WIDGET_VIEW in o.get("data", {})]
+                # the learner session (it asks for a name: nobody is remembered) comes first
+                assert len(widgets) == 5 + len(module.reflections), module.id
+                nb = json.loads(path.read_text(encoding="utf-8"))
+                shown = [o["data"] for c in nb["cells"] for o in c.get("outputs", [])]
+                carried = [
+                    {m: "".join(o["data"][m]) for m in STATIC_MIMETYPES}
+                    for o in widgets
+                    if any(o["data"][m] for m in STATIC_MIMETYPES)
+                ]
+                assert carried == [{m: "".join(d[m]) for m in STATIC_MIMETYPES} for d in shown]
+        finally:
+            slot.close()
 
 
 @pytest.mark.kernel

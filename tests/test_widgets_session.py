@@ -211,3 +211,50 @@ def test_importing_the_widgets_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("bundled", [False, True], ids=["test-course", "bundled-course"])
+def test_a_publishing_kernel_displays_what_the_widgets_carry_and_makes_none(
+    course: Course, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch, bundled: bool
+) -> None:
+    """With COURSEKIT_RENDERINGS_ONLY=1 (set by publish for its kernels) show_module
+    displays only the static renderings: the same, in the same order, as the widgets'
+    mimebundles carry, for every module, audience and language."""
+    from ipywidgets import Widget
+
+    from coursekit.content import load_course
+    from coursekit.html.variants import MIMETYPES
+
+    course = load_course() if bundled else course
+    displayed: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: displayed.append((obj, kw)))
+
+    def static(obj: Any) -> dict[str, str]:
+        bundle = obj._repr_mimebundle_() if isinstance(obj, Widget) else {"text/html": obj.data}
+        return {m: str(bundle[m]) for m in MIMETYPES.values() if m in bundle}
+
+    def no_widget(self: Widget) -> None:
+        raise AssertionError(f"a publishing kernel made a {type(self).__name__}")
+
+    for module in course.modules:
+        for audience in ("learner", "trainer"):
+            for lang in ("zh", "en"):
+                displayed.clear()
+                show_module(module.id, audience=audience, lang=lang, course=course, store=store)
+                live = [static(obj) for obj, _ in displayed]
+                live = [b for b in live if any(v.strip() for v in b.values())]
+                displayed.clear()
+                with monkeypatch.context() as publishing:
+                    publishing.setenv("COURSEKIT_RENDERINGS_ONLY", "1")
+                    publishing.setattr(Widget, "open", no_widget)
+                    assert (
+                        show_module(module.id, audience=audience, lang=lang, course=course) is None
+                    )
+                assert all(kw == {"raw": True} for _, kw in displayed)
+                assert [obj for obj, _ in displayed] == live, (module.id, audience, lang)
+    with monkeypatch.context() as publishing:
+        publishing.setenv("COURSEKIT_RENDERINGS_ONLY", "1")
+        with pytest.raises(ValueError, match="unknown audience"):
+            show_module("a1", audience="everyone", course=course)
+        with pytest.raises(ValueError, match="unknown language"):
+            show_module("a1", lang="fr", course=course)

@@ -295,8 +295,9 @@ def execute_module(
             request_save_on_cell_execute=False,
             start_timeout=STARTUP_TIMEOUT,
             execution_timeout=CELL_TIMEOUT,
-            # nbclient would store every widget's state in the notebook (350-590 KB a
-            # module); the handouts render from the outputs' static HTML, never from it.
+            # A publish's kernels make no widgets (COURSEKIT_RENDERINGS_ONLY), but another
+            # caller's may: nbclient would store every widget's state in the notebook
+            # (350-590 KB a module), and the pages render from the outputs' static HTML.
             store_widget_state=False,
             **kwargs,
         )

@@ -356,6 +356,7 @@ def _init_worker(course: Course, work_dir: str, kernel_name: str, parent: int) -
     import tempfile
 
     from coursekit.execute import KernelSlot
+    from coursekit.html.variants import RENDERINGS_ONLY
 
     # SIGTERM waits until this worker knows what to clean up.
     _mask(signal.SIG_BLOCK)
@@ -370,6 +371,8 @@ def _init_worker(course: Course, work_dir: str, kernel_name: str, parent: int) -
     os.mkdir(home)
     os.mkdir(tmp)
     os.environ["COURSEKIT_HOME"] = home
+    # Module pages display their static renderings only: nobody uses widgets in a publish.
+    os.environ[RENDERINGS_ONLY] = "1"
     os.environ["TMPDIR"] = tempfile.tempdir = tmp
     slot = KernelSlot(kernel_name, cwd=Path(work_dir), log=Path(work_dir) / "kernel.log")
     _worker = _Worker(course, root, slot)

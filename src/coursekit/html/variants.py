@@ -6,13 +6,27 @@
 
 The widgets write one mimebundle entry per variant; :mod:`coursekit.render`
 keeps one of them in each published page.
+
+A kernel that ``coursekit publish`` runs has :data:`RENDERINGS_ONLY` set in its
+environment: there :func:`coursekit.widgets.show_module` displays these
+renderings alone, without making the widgets (which need a front end that a
+publish does not have, and cost more than the renderings).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
-__all__ = ["MIMETYPES", "TRAINER_MIME", "VARIANTS", "WORKSHEET_MIME", "Variant"]
+__all__ = [
+    "MIMETYPES",
+    "RENDERINGS_ONLY",
+    "TRAINER_MIME",
+    "VARIANTS",
+    "WORKSHEET_MIME",
+    "Variant",
+    "renderings_only",
+]
 
 Variant = Literal["handout", "worksheet", "trainer"]
 VARIANTS: tuple[Variant, ...] = ("handout", "worksheet", "trainer")
@@ -23,3 +37,9 @@ MIMETYPES: dict[str, str] = {
     "worksheet": WORKSHEET_MIME,
     "trainer": TRAINER_MIME,
 }
+RENDERINGS_ONLY = "COURSEKIT_RENDERINGS_ONLY"
+
+
+def renderings_only() -> bool:
+    """Whether this kernel publishes: module pages display their static renderings only."""
+    return os.environ.get(RENDERINGS_ONLY) == "1"

@@ -29,7 +29,7 @@ from coursekit.widgets._links import module_href
 from coursekit.widgets._saving import unreadable_text, unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
-__all__ = ["Checkpoint", "CheckpointSet", "CheckpointSettings"]
+__all__ = ["Checkpoint", "CheckpointSet", "CheckpointSettings", "checkpoint_set_html"]
 
 
 @dataclass(frozen=True)
@@ -435,6 +435,13 @@ class CheckpointSet(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidge
         )
 
     def static_html(self, variant: Variant) -> str:
-        parts = [c.static_html(variant) for c in self.checkpoints]
-        title = msg(self.ctx.lang, "checkpoint.set_title")
-        return str(live.checkpoint_set(self.module_id, title, parts))
+        return checkpoint_set_html(self.ctx.course, self.module_id, variant, self.ctx.lang)
+
+
+def checkpoint_set_html(course: Course, module_id: str, variant: Variant, lang: str) -> str:
+    """A :class:`CheckpointSet`'s kernel-free rendering: every question, numbered."""
+    parts = [
+        checkpoint_html(course, module_id, question, variant, lang, number)
+        for number, question in enumerate(course.checkpoints_for(module_id), start=1)
+    ]
+    return str(live.checkpoint_set(module_id, msg(lang, "checkpoint.set_title"), parts))

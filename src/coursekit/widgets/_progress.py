@@ -15,7 +15,7 @@ from coursekit.widgets._common import StaticRenderings, live_classes
 from coursekit.widgets._saving import unreadable_text
 from coursekit.widgets._session import Context, LearnerSession, make_context
 
-__all__ = ["CourseProgress", "ModuleProgress"]
+__all__ = ["CourseProgress", "ModuleProgress", "module_progress_html"]
 
 
 def _line(status: ModuleStatus, lang: str) -> str:
@@ -88,14 +88,18 @@ class ModuleProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidg
         self.line.value = _line(status, self.ctx.lang) + _waiting(self.ctx)
 
     def static_html(self, variant: Variant) -> str:
-        course, lang = self.ctx.course, self.ctx.lang
-        text = msg(
-            lang,
-            "progress.static",
-            checkpoints=len(course.checkpoints_for(self.module_id)),
-            reflections=len(course.module(self.module_id).reflections),
-        )
-        return str(live.para(text, "ck-progress"))
+        return module_progress_html(self.ctx.course, self.module_id, self.ctx.lang)
+
+
+def module_progress_html(course: Course, module_id: str, lang: str) -> str:
+    """A :class:`ModuleProgress`'s kernel-free rendering: what the module asks of a learner."""
+    text = msg(
+        lang,
+        "progress.static",
+        checkpoints=len(course.checkpoints_for(module_id)),
+        reflections=len(course.module(module_id).reflections),
+    )
+    return str(live.para(text, "ck-progress"))
 
 
 class CourseProgress(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped

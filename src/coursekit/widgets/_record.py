@@ -24,7 +24,7 @@ from coursekit.widgets._export import make_export
 from coursekit.widgets._saving import unsaved_text
 from coursekit.widgets._session import LearnerSession, make_context
 
-__all__ = ["RecordPanel"]
+__all__ = ["RecordPanel", "record_html"]
 
 
 class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -147,6 +147,11 @@ class RecordPanel(StaticRenderings, w.VBox):  # type: ignore[misc]  # ipywidgets
         self.upload.value = ()
 
     def static_html(self, variant: Variant) -> str:
-        if variant != "handout":
-            return ""
-        return str(live.para(msg(self.ctx.lang, "record.static"), "ck-record"))
+        return record_html(variant, self.ctx.lang)
+
+
+def record_html(variant: Variant, lang: str) -> str:
+    """A :class:`RecordPanel`'s kernel-free rendering: on a handout, where a record comes from."""
+    if variant != "handout":
+        return ""
+    return str(live.para(msg(lang, "record.static"), "ck-record"))

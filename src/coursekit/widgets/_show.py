@@ -10,20 +10,30 @@ import ipywidgets as w
 from coursekit.errors import StoreError
 from coursekit.grading import ModuleStatus, course_status
 from coursekit.html import shell
-from coursekit.html.fragments import trainer_notes_html
-from coursekit.messages import msg
+from coursekit.html.fragments import reader_html, reflection_html, trainer_notes_html
+from coursekit.html.variants import MIMETYPES, VARIANTS, renderings_only
+from coursekit.messages import check_lang, msg
 from coursekit.model import Course
 from coursekit.shell import module_links
 from coursekit.store import LearnerStore
-from coursekit.widgets._checkpoint import CheckpointSet
-from coursekit.widgets._progress import ModuleProgress
+from coursekit.widgets._checkpoint import CheckpointSet, checkpoint_set_html
+from coursekit.widgets._common import default_course
+from coursekit.widgets._progress import ModuleProgress, module_progress_html
 from coursekit.widgets._reader import Reader
-from coursekit.widgets._record import RecordPanel
+from coursekit.widgets._record import RecordPanel, record_html
 from coursekit.widgets._reflection import Reflection
 from coursekit.widgets._saving import unreadable_text
 from coursekit.widgets._session import Context, LearnerSession, make_context
 
-__all__ = ["AUDIENCES", "CourseContents", "ModuleView", "StartView", "show_module", "show_start"]
+__all__ = [
+    "AUDIENCES",
+    "CourseContents",
+    "ModuleView",
+    "StartView",
+    "module_renderings",
+    "show_module",
+    "show_start",
+]
 
 AUDIENCES = ("learner", "trainer")
 
@@ -48,17 +58,28 @@ def show_module(
     lang: str = "zh",
     course: Course | None = None,
     store: LearnerStore | None = None,
-) -> ModuleView:
+) -> ModuleView | None:
     """Display a module: Reader, CheckpointSet, each Reflection, ModuleProgress, RecordPanel.
 
     With ``learner=None`` the store's last learner is used; if there is none, a
     LearnerSession asking for a name is displayed first, and the other widgets
     wait for it. ``audience="trainer"`` adds the trainer notes at the end.
+
+    In a kernel that ``coursekit publish`` runs
+    (:func:`~coursekit.html.variants.renderings_only`) it displays the widgets'
+    static renderings alone (:func:`module_renderings`), opens no store, and
+    returns ``None``: the pages are made from those renderings, and nobody
+    could use the widgets there.
     """
     from IPython.display import HTML, display
 
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}: use one of {', '.join(AUDIENCES)}")
+    if renderings_only():
+        known = course if course is not None else default_course()
+        for bundle in module_renderings(known, module_id, audience, check_lang(lang)):
+            display(bundle, raw=True)  # type: ignore[no-untyped-call]  # IPython is untyped here
+        return None
     ctx = make_context(course, store, learner, lang)
     course, session = ctx.course, ctx.session
     module = course.module(module_id)
@@ -83,6 +104,36 @@ def show_module(
     for item in shown:
         display(item)  # type: ignore[no-untyped-call]
     return ModuleView(session, reader, checkpoints, reflections, progress, record, tuple(shown))
+
+
+def module_renderings(
+    course: Course, module_id: str, audience: str = "learner", lang: str = "zh"
+) -> list[dict[str, str]]:
+    """The static part of the mimebundles :func:`show_module` displays, in order, without widgets.
+
+    Each is what the widget adds to its own mimebundle (``static_html`` for every
+    variant, the same functions), or the trainer notes' ``text/html``; the
+    learner session, whose renderings are empty, is left out, as the publisher
+    leaves out empty outputs.
+    """
+    module = course.module(module_id)
+
+    def each(render: Any) -> dict[str, str]:
+        return {MIMETYPES[variant]: str(render(variant)) for variant in VARIANTS}
+
+    def reflection(prompt: Any) -> dict[str, str]:
+        return each(lambda variant: reflection_html(prompt, variant, lang))
+
+    bundles = [
+        each(lambda _: reader_html(course, module, lang)),
+        each(lambda variant: checkpoint_set_html(course, module_id, variant, lang)),
+        *(reflection(prompt) for prompt in module.reflections),
+        each(lambda _: module_progress_html(course, module_id, lang)),
+        each(lambda variant: record_html(variant, lang)),
+    ]
+    if audience == "trainer" and (notes := trainer_notes_html(module, lang)):
+        bundles.append({"text/html": str(notes)})
+    return bundles
 
 
 def _status(status: ModuleStatus, lang: str) -> str:
