@@ -52,7 +52,14 @@ def voila(home: Path, log: Path) -> Iterator[str]:
     jupyter_path = os.pathsep.join(
         p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")) if p
     )
-    env = {**os.environ, "COURSEKIT_HOME": str(home), "JUPYTER_PATH": jupyter_path}
+    # the kernels run in notebooks/: a relative PYTHONPATH=src would find no coursekit
+    # there, and they would import whichever one is installed
+    env = {
+        **os.environ,
+        "COURSEKIT_HOME": str(home),
+        "JUPYTER_PATH": jupyter_path,
+        "PYTHONPATH": str(ROOT / "src"),
+    }
     command = [str(voila_bin), ".", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
     with server(command, f"http://127.0.0.1:{port}/", ROOT, env, log) as url:
         yield f"{url}voila/render/notebooks/"

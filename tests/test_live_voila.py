@@ -120,3 +120,67 @@ def test_every_module_renders_in_voila_with_widgets_and_no_code(
         assert "Parameters" not in page.inner_text("body")
         assert page.title().endswith(f" · {title}")  # the tab names the module
         browser.close()
+
+
+def _kernels_used(log: Path, notebook: str) -> list[str]:
+    """The pre-heated kernels Voilà handed to requests for ``notebook``, in order."""
+    pattern = re.compile(rf"Using pre-heated kernel: (\S+) for notebooks/{re.escape(notebook)}")
+    return pattern.findall(log.read_text(encoding="utf-8", errors="replace"))
+
+
+def test_pages_from_preheated_kernels_ask_for_their_learner_and_save_each_ones_answer(
+    tmp_path: Path,
+) -> None:
+    """voila.json pre-heats the module pages: each page load takes a kernel that ran the
+    notebook before the request, yet reads the learner and the query string after it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    home, log = tmp_path / "home", tmp_path / "voila.log"
+    expect.set_options(timeout=90_000)
+    with voila(home, log) as base, sync_playwright() as p:
+        url = base + "02-a1.ipynb"
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        first = browser.new_context().new_page()
+        first.goto(url, timeout=90_000)
+        first.get_by_placeholder("请输入你的姓名").fill("甲学员")
+        first.get_by_role("button", name="开始学习").click()
+        expect(first.get_by_text("学员：甲学员。学习记录会自动保存。")).to_be_visible()
+        question = first.locator(
+            ".widget-vbox", has_text="习近平总书记是在哪一天作出这一重要指示的"
+        )
+        question.last.get_by_label("1月27日").check()
+        question.last.get_by_role("button", name="提交").click()
+        expect(question.last.get_by_text("回答正确。")).to_be_visible()
+
+        # a second learner's page load: its kernel was pre-heated while 甲 was working, and
+        # still only offers 甲 (read from the store at the request), never goes on as 甲
+        second = browser.new_context().new_page()
+        second.goto(url, timeout=90_000)
+        expect(second.get_by_text("继续学习：甲学员？")).to_be_visible()
+        expect(second.get_by_text("学员：甲学员。学习记录会自动保存。")).to_have_count(0)
+        second.get_by_role("button", name="换一个人").click()
+        second.get_by_placeholder("请输入你的姓名").fill("乙学员")
+        second.get_by_role("button", name="开始学习").click()
+        expect(second.get_by_text("学员：乙学员。学习记录会自动保存。")).to_be_visible()
+        question = second.locator(
+            ".widget-vbox", has_text="习近平总书记是在哪一天作出这一重要指示的"
+        )
+        expect(question.last.get_by_text("回答正确。")).to_have_count(0)  # 甲's answer is not 乙's
+        question.last.get_by_label("1月20日").check()
+        question.last.get_by_role("button", name="提交").click()
+        expect(question.last.get_by_text("回答不正确，请再试一次。")).to_be_visible()
+
+        # the query string reaches a pre-heated kernel: ?continue=1 goes on as the last learner
+        third = browser.new_context().new_page()
+        third.goto(url + "?continue=1", timeout=90_000)
+        expect(third.get_by_text("学员：乙学员。学习记录会自动保存。")).to_be_visible()
+        browser.close()
+
+    used = _kernels_used(log, "02-a1.ipynb")
+    assert len(used) == 3 and len(set(used)) == 3, used  # three loads, three kernels
+    with sqlite3.connect(home / "learner.sqlite3") as db:
+        attempts = db.execute(
+            "SELECT learner, answer, correct FROM attempts WHERE checkpoint_id = ? ORDER BY at",
+            ("a1-when",),
+        ).fetchall()
+    assert attempts == [("甲学员", '"1月27日"', 1), ("乙学员", '"1月20日"', 0)]

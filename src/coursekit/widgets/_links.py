@@ -11,19 +11,84 @@ JupyterLab has no query string to hand over; there the link opens the notebook.
 same browser tab: coursekit's Voilà template adds it to such links (the learner
 is clicking through), so the page goes on as the remembered learner, named in
 its bar, instead of asking again. A page opened afresh still asks.
+
+Voilà can pre-execute a page in a kernel of its pool (``preheat_kernel``), before
+anyone asks for it: such a kernel has no query string, and no learner, until
+the request arrives. :func:`wait_for_page` holds the page there, so that what
+depends on the request (the query string, the store's remembered learner) is
+read after it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import warnings
 from urllib.parse import parse_qs
 
 from coursekit.model import Course
 
-__all__ = ["CONTINUE_QUERY", "PARAGRAPH_QUERY", "continues", "module_href", "requested_paragraph"]
+__all__ = [
+    "CONTINUE_QUERY",
+    "PARAGRAPH_QUERY",
+    "continues",
+    "module_href",
+    "preheated",
+    "requested_paragraph",
+    "wait_for_page",
+]
 
 PARAGRAPH_QUERY = "p"
 CONTINUE_QUERY = "continue"
+_PREHEATED = "VOILA_PREHEAT"  # set to "True" by Voilà in the kernels of its pool
+_MAX_DETAILS = 1 << 20  # a request's variables: its address, a few headers
+
+
+def preheated() -> bool:
+    """Whether this kernel runs in Voilà's pool, before any request has taken it."""
+    return os.environ.get(_PREHEATED) == "True"
+
+
+def wait_for_page() -> None:
+    """In a kernel Voilà pre-heated, wait until a page request takes it; elsewhere return.
+
+    Voilà hands the request's ``QUERY_STRING`` (and the rest of its CGI-style
+    variables) over then, into ``os.environ``. It is asked once per kernel:
+    Voilà sends the request's details only once.
+    """
+    if not preheated():
+        return
+    for name, value in _request_details().items():
+        if isinstance(name, str) and isinstance(value, str):
+            os.environ[name] = value
+    os.environ[_PREHEATED] = "False"  # this kernel now serves its page
+
+
+def _request_details() -> dict[str, object]:
+    """What ``voila.utils.wait_for_request`` reads, from the same websocket.
+
+    Importing ``voila.utils`` loads Jupyter Server into the kernel: about 1.2 s
+    of CPU and 47 MB in each kernel of the pool, where ``websockets`` (Voilà's
+    own dependency) costs 50 ms and 1 MB. Voilà 0.5 sets these variables in
+    every kernel it pre-heats.
+    """
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    env = os.environ
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    url = (
+        f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}"
+        f":{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
+    )
+    try:
+        with connect(url, open_timeout=5, max_size=_MAX_DETAILS) as socket:
+            details = json.loads(socket.recv())
+    except (OSError, ValueError, WebSocketException) as exc:
+        # as Voilà does: the page still shows, without its query string
+        warnings.warn(f"the page's request did not arrive from {url}: {exc}", stacklevel=2)
+        return {}
+    return details if isinstance(details, dict) else {}
 
 
 def module_href(course: Course, module_id: str, paragraph: int | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +16,10 @@ from coursekit.html.variants import MIMETYPES, VARIANTS, renderings_only
 from coursekit.messages import check_lang, msg
 from coursekit.model import Course
 from coursekit.shell import module_links
-from coursekit.store import LearnerStore
+from coursekit.store import LearnerStore, ReopeningStore
 from coursekit.widgets._checkpoint import CheckpointSet, checkpoint_set_html
-from coursekit.widgets._common import default_course
+from coursekit.widgets._common import default_course, default_store
+from coursekit.widgets._links import preheated, wait_for_page
 from coursekit.widgets._progress import ModuleProgress, module_progress_html
 from coursekit.widgets._reader import Reader
 from coursekit.widgets._record import RecordPanel, record_html
@@ -80,6 +82,7 @@ def show_module(
         for bundle in module_renderings(known, module_id, audience, check_lang(lang)):
             display(bundle, raw=True)  # type: ignore[no-untyped-call]  # IPython is untyped here
         return None
+    _wait_for_request(store)
     ctx = make_context(course, store, learner, lang)
     course, session = ctx.course, ctx.session
     module = course.module(module_id)
@@ -134,6 +137,31 @@ def module_renderings(
     if audience == "trainer" and (notes := trainer_notes_html(module, lang)):
         bundles.append({"text/html": str(notes)})
     return bundles
+
+
+def _wait_for_request(store: LearnerStore | None) -> None:
+    """In a kernel Voilà pre-heated, do what needs no request, then wait for it.
+
+    The query string and the learner the store remembers come with the request
+    (a page may sit in the pool while a learner works elsewhere), so the widgets
+    are made after it. The templates they render and the store's opening (its
+    migration check) are the same for every request: they happen before.
+    """
+    if not preheated():
+        return
+    from coursekit.html.env import environment
+
+    for name in _TEMPLATES:
+        environment().get_template(name)
+    opening = default_store() if store is None else store
+    if isinstance(opening, ReopeningStore):
+        with contextlib.suppress(StoreError):  # the widgets say why, once the page is asked for
+            opening.opened()
+    wait_for_page()
+
+
+#: The templates a module page's widgets render (coursekit.html.live and .fragments).
+_TEMPLATES = ("live.html.j2", "fragments.html.j2")
 
 
 def _status(status: ModuleStatus, lang: str) -> str:
@@ -228,6 +256,7 @@ def show_start(
     """
     from IPython.display import display
 
+    _wait_for_request(store)
     ctx = make_context(course, store, learner, lang)
     contents = CourseContents(ctx)
     record = RecordPanel(course=ctx.course, store=ctx.store, learner=ctx.session, lang=ctx.lang)

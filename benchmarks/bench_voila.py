@@ -1,0 +1,201 @@
+"""Time to the first coursekit widget of a module in Voilà, in Chromium (target: <= 2 s warm).
+
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_voila.py [--runs N] [--notebook NAME]``
+
+Starts a real Voilà server on 127.0.0.1 from the repository root, as Binder and
+the browser tests do (``voila.json`` there picks coursekit's template), opens a
+module page in Chromium through Playwright and measures from navigation to the
+first visible coursekit widget (``.ck-live``). Each run starts fresh servers:
+
+- without preheat (``--VoilaConfiguration.preheat_kernel=False``): *cold* is the
+  first page after the server answers, *warm* the second visit to it;
+- with preheat (``voila.json`` as shipped): *cold* is the first page right after
+  the server answers, while the pool is still heating; *warm* a visit once the
+  pool holds a pre-executed kernel for the page again (a second visit).
+
+Medians of the runs are printed beside the target. Figures are printed, not
+asserted: this is a benchmark, not a test. Needs ``/usr/bin/chromium``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TARGET_S = 2.0
+WIDGET = ".ck-live"
+NO_PRE = ["--VoilaConfiguration.preheat_kernel=False"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def voila(extra: list[str], log: Path) -> Iterator[tuple[str, int]]:
+    """A Voilà server over the repository, until it answers; its kernels stop with it."""
+    port = _free_port()
+    home = Path(tempfile.mkdtemp(prefix="bench-voila-"))
+    jupyter_path = os.pathsep.join(
+        p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")) if p
+    )
+    # the kernels run in notebooks/: a relative PYTHONPATH=src would find no coursekit
+    # there, and they would import whichever one is installed
+    env = {
+        **os.environ,
+        "COURSEKIT_HOME": str(home),
+        "JUPYTER_PATH": jupyter_path,
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    command = [
+        str(Path(sys.executable).parent / "voila"),
+        ".",
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        *extra,
+    ]
+    url = f"http://127.0.0.1:{port}/"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"voila exited with {proc.returncode}: see {log}")
+                try:
+                    with urllib.request.urlopen(url, timeout=5):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{url} did not answer in 90 s") from None
+                    time.sleep(0.2)
+            yield f"{url}voila/render/notebooks/", proc.pid
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+def first_widget(browser: Browser, url: str) -> float:
+    """Seconds from navigation to the first visible coursekit widget, in a fresh page."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        started = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=120_000)
+        page.locator(WIDGET).first.wait_for(state="visible", timeout=120_000)
+        return time.perf_counter() - started
+    finally:
+        page.close()  # Voilà shuts the page's kernel down
+
+
+def _server_cpu(server: int) -> float:
+    """CPU seconds used so far by the server and its kernels (its children).
+
+    Jupyter Client starts each kernel in a session of its own, so the server's
+    process group or session does not hold them.
+    """
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        # after the name: state, ppid, ...; utime and stime are the 14th and 15th fields
+        if int(stat.parent.name) == server or int(fields[1]) == server:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def pool_ready(log: Path, server: int, notebook: str, times: int, timeout: float = 180.0) -> None:
+    """Wait until the page's pool was filled ``times`` times and its kernels have gone quiet.
+
+    Voilà logs "filled" once the kernels have started; they pre-execute the
+    notebook after that, so the server and its kernels must then go idle (under
+    5 % of a core for a second) for the kernel to be warm.
+    """
+    deadline = time.monotonic() + timeout
+    needle = f"Kernel pool of notebooks/{notebook} is filled"
+    while log.read_text(errors="replace").count(needle) < times:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {needle!r} ({times}x) in {log} after {timeout:.0f} s")
+        time.sleep(0.2)
+    used = _server_cpu(server)
+    while True:
+        time.sleep(1.0)
+        now = _server_cpu(server)
+        if now - used < 0.05:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Voilà's kernels were still busy after {timeout:.0f} s")
+        used = now
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--notebook", default="02-a1.ipynb")
+    args = parser.parse_args()
+
+    logs = Path(tempfile.mkdtemp(prefix="bench-voila-logs-"))
+    figures: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "pre-cold", "pre-warm")}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for run in range(args.runs):
+            with voila(NO_PRE, logs / f"plain-{run}.log") as (base, _):
+                figures["cold"].append(first_widget(browser, base + args.notebook))
+                figures["warm"].append(first_widget(browser, base + args.notebook))
+            with voila([], logs / f"preheat-{run}.log") as (base, _):
+                figures["pre-cold"].append(first_widget(browser, base + args.notebook))
+            log = logs / f"preheat-warm-{run}.log"
+            with voila([], log) as (base, server):
+                pool_ready(log, server, args.notebook, 1)
+                first_widget(browser, base + args.notebook)  # takes the pool's kernel
+                pool_ready(log, server, args.notebook, 2)  # refilled: the second visit is warm
+                figures["pre-warm"].append(first_widget(browser, base + args.notebook))
+            done = ", ".join(f"{key} {values[-1]:.2f} s" for key, values in figures.items())
+            print(f"run {run + 1}: {done}", flush=True)
+        browser.close()
+
+    labels = {
+        "cold": "no preheat, cold (first page after start)",
+        "warm": "no preheat, warm (second visit)",
+        "pre-cold": "preheat, cold (first page while the pool heats)",
+        "pre-warm": "preheat, warm (pre-executed kernel, second visit)",
+    }
+    print(f"\n{args.notebook}, time to first widget ({WIDGET}), median of {args.runs} runs:")
+    for key, label in labels.items():
+        median = statistics.median(figures[key])
+        mark = ""
+        if key in ("warm", "pre-warm"):
+            verdict = "meets" if median <= TARGET_S else "misses"
+            mark = f"  {verdict} the target (<= {TARGET_S:.0f} s warm)"
+        print(f"  {label:52} {median:6.2f} s{mark}")
+    print(f"(Voilà logs in {logs})")
+
+
+if __name__ == "__main__":
+    main()
