@@ -113,8 +113,13 @@ def do_the_module(page: Page, learner: str) -> None:
 
 
 def kernel_environments(hub: Hub) -> dict[str, dict[str, str]]:
-    """The environment of each ipykernel the hub's servers started, by ``JUPYTERHUB_USER``."""
-    found = {}
+    """The environment of an ipykernel the hub's servers started, by ``JUPYTERHUB_USER``."""
+    return {env.get("JUPYTERHUB_USER", ""): env for env in kernel_environments_all(hub)}
+
+
+def kernel_environments_all(hub: Hub) -> list[dict[str, str]]:
+    """The environment of each ipykernel the hub's servers started."""
+    found = []
     for pid in hub.processes():
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
@@ -123,8 +128,9 @@ def kernel_environments(hub: Hub) -> dict[str, dict[str, str]]:
             continue
         if not any(b"ipykernel" in part for part in command):
             continue
-        env = dict(item.decode(errors="replace").partition("=")[::2] for item in raw if item)
-        found[env.get("JUPYTERHUB_USER", "")] = env
+        found.append(
+            dict(item.decode(errors="replace").partition("=")[::2] for item in raw if item)
+        )
     return found
 
 
@@ -186,3 +192,50 @@ def test_two_learners_work_in_voila_under_the_hub_and_it_arrives_under_their_nam
     assert [a["learner"] for a in whole["active"]] == [FIRST, SECOND]
     assert {c["checkpoint"]: c["learners"] for c in whole["checkpoints"]}[CHECKPOINT] == 2
     assert browser_seconds < 90, f"the browser part took {browser_seconds:.0f} s"
+
+
+def test_a_learner_opens_a_module_in_coursekits_voila_behind_their_hub_server(
+    course_hub: tuple[Hub, str],
+) -> None:
+    """A course's live links on a hub go to coursekit-voila/ on the learner's own server:
+    jupyter-server-proxy starts coursekit voila there, over the server's root (not the
+    learner's home), and the page comes from a pre-heated kernel that saves through the
+    service under the hub account."""
+    hub, _ = course_hub
+    learner = FIRST
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 375, "height": 812}).new_page()
+            page.set_default_timeout(TIMEOUT_MS * 2)  # the first request starts the pool
+            hub.login(page, learner)
+            page.goto(
+                f"{hub.url}/hub/user-redirect/coursekit-voila/voila/render/notebooks/03-a2.ipynb"
+            )
+            assert page.url.startswith(f"{hub.url}/user/{learner}/coursekit-voila/")
+            expect(
+                page.get_by_text(
+                    f"学员：{NAMES[learner]}（JupyterHub 账号 {learner}）。学习记录会自动保存。"
+                )
+            ).to_be_visible()
+            question = page.locator(
+                ".widget-vbox", has_text="判断：应对疫情工作领导小组是1月25日"
+            ).last
+            question.get_by_label("正确").check()
+            question.get_by_role("button", name="提交").click()
+            expect(question.get_by_text("回答正确。")).to_be_visible()
+            # the page's kernel is one Voilà pre-heated: it asked for its request on the socket
+            pooled = [
+                env
+                for env in kernel_environments_all(hub)
+                if env.get("JUPYTERHUB_USER") == learner and env.get("VOILA_PREHEAT") == "True"
+            ]
+            assert len(pooled) >= 11, len(pooled)  # a kernel for each course page
+            assert all(env.get("COURSEKIT_VOILA_SOCKET") for env in pooled)
+            assert all(env["COURSEKIT_STORE"] == "hub" for env in pooled)
+        finally:
+            browser.close()
+    attempts = service_get(hub, f"attempts?learner={learner}", hub.token_for(TRAINER))["attempts"]
+    assert ("a2-group-tf", True, True) in [
+        (a["checkpoint_id"], a["answer"], a["correct"]) for a in attempts
+    ]

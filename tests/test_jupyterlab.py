@@ -107,9 +107,49 @@ def test_a_module_notebook_in_jupyterlab_opens_clean_and_links_on(lab: str) -> N
         browser.close()
 
 
+def test_binders_learner_view_is_coursekits_voila_behind_the_servers_proxy(
+    lab: str, tmp_path: Path
+) -> None:
+    """The Voilà badge and a course's live links go to coursekit-voila/: the server's
+    jupyter-server-proxy starts coursekit voila on a Unix socket, behind the server's
+    login, and its page kernels are pre-heated; answers go to the learner's store."""
+    import sqlite3
+    import urllib.request
+
+    from playwright.sync_api import expect, sync_playwright
+
+    base = lab.removesuffix("/lab")
+    url = f"{base}/coursekit-voila/voila/render/notebooks/02-a1.ipynb"
+    with urllib.request.urlopen(url, timeout=180) as r:  # starts it, and waits for the pool
+        assert '<html lang="zh-CN">' in r.read().decode("utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 375, "height": 812})
+        page.set_default_timeout(90_000)
+        page.goto(url)
+        page.get_by_placeholder("请输入你的姓名").fill("丙学员")
+        page.get_by_role("button", name="开始学习").click()
+        question = page.locator(".widget-vbox", has_text="习近平总书记是在哪一天作出这一重要指示的")
+        question.last.get_by_label("1月27日").check()
+        question.last.get_by_role("button", name="提交").click()
+        expect(question.last.get_by_text("回答正确。")).to_be_visible()
+        # the way on to the next module stays in coursekit's Voilà
+        hrefs = page.eval_on_selector_all('a[href*="03-a2.ipynb"]', "els => els.map(a => a.href)")
+        assert hrefs and all(
+            h.startswith(f"{base}/coursekit-voila/voila/render/notebooks/03-a2.ipynb")
+            for h in hrefs
+        ), hrefs
+        browser.close()
+    log = (tmp_path / "lab.log").read_text("utf-8", errors="replace")
+    assert "for notebooks/02-a1.ipynb" in log and "Using pre-heated kernel" in log
+    with sqlite3.connect(tmp_path / "home" / "learner.sqlite3") as db:
+        rows = db.execute("SELECT learner, correct FROM attempts").fetchall()
+    assert rows == [("丙学员", 1)]
+
+
 def test_the_voila_view_binder_serves_uses_coursekits_template(lab: str) -> None:
-    """Binder's Voilà badge goes to the server's Voilà extension, not to a voila command:
-    it too reads voila.json where the server started, and renders with coursekit's template."""
+    """Voilà's own pages, from its server extension (a course with live.preheated false):
+    they too read voila.json where the server started, and render with coursekit's template."""
     import urllib.request
 
     base = lab.removesuffix("/lab")

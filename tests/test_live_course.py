@@ -1,9 +1,9 @@
 """The live course in Voilà, walked through as a learner on a phone (issue 14's first Done-when).
 
-Voilà is started by the tests on 127.0.0.1 from the repository root, as Binder
-starts it: ``voila.json`` there picks coursekit's template from
-``share/jupyter/voila/templates`` (put on ``JUPYTER_PATH`` here; the wheel
-installs it). The learner starts on the start page, goes through every module
+coursekit's Voilà (``coursekit voila``, a pre-heated kernel per page) is started
+by the tests on 127.0.0.1 from the repository root, as Binder's server proxy
+starts it; it uses coursekit's template from ``share/jupyter/voila/templates``
+(put on ``JUPYTER_PATH`` here; the wheel installs it). The learner starts on the start page, goes through every module
 by its "下一篇" links, answers a checkpoint wrong then right, writes a
 reflection, reloads, goes back to the contents by the last module's link,
 exports the record there, and imports it into a fresh store (a second Voilà,
@@ -45,10 +45,10 @@ MODULES = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")
 
 @contextmanager
 def voila(home: Path, log: Path) -> Iterator[str]:
-    """Voilà over the repository, with coursekit's template and a learner store in ``home``."""
+    """coursekit's Voilà over the repository (``coursekit voila``, each page pre-heated),
+    with coursekit's template and a learner store in ``home``."""
     need_chromium()
     port = free_port()
-    voila_bin = Path(sys.executable).parent / "voila"
     jupyter_path = os.pathsep.join(
         p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")) if p
     )
@@ -60,7 +60,7 @@ def voila(home: Path, log: Path) -> Iterator[str]:
         "JUPYTER_PATH": jupyter_path,
         "PYTHONPATH": str(ROOT / "src"),
     }
-    command = [str(voila_bin), ".", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+    command = [sys.executable, "-m", "coursekit.cli", "voila", f"--port={port}"]
     with server(command, f"http://127.0.0.1:{port}/", ROOT, env, log) as url:
         yield f"{url}voila/render/notebooks/"
 

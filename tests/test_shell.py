@@ -263,7 +263,7 @@ def test_binder_makes_jupyterlab_chinese_and_keeps_widget_state_out() -> None:
 
 def test_the_readme_badges_open_the_start_page() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
-    assert "urlpath=voila/render/notebooks/00-start.ipynb" in readme
+    assert "urlpath=coursekit-voila/voila/render/notebooks/00-start.ipynb" in readme
     assert "urlpath=lab/tree/notebooks/00-start.ipynb" in readme
     assert "01-overview.ipynb)" not in readme
 

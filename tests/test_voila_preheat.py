@@ -15,14 +15,62 @@ from coursekit.widgets._links import continues, requested_paragraph, wait_for_pa
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_voila_preheats_one_kernel_per_course_page_and_no_other_notebook() -> None:
-    config = json.loads((ROOT / "voila.json").read_text("utf-8"))
-    assert config["VoilaConfiguration"]["preheat_kernel"] is True
-    pools = dict(config["VoilaKernelManager"]["kernel_pools_config"])
+def test_coursekits_voila_preheats_each_course_page_and_no_other_notebook() -> None:
+    from coursekit.live_server import PAGE_SETTINGS, course_pages, kernel_pools
+
+    pages = course_pages(ROOT, "notebooks")
+    assert pages == sorted(
+        f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")
+    )
+    assert "notebooks/00-start.ipynb" in pages and "notebooks/trainer.ipynb" not in pages
+    pools = kernel_pools(pages, 2)
     assert pools.pop("default") == {"pool_size": 0}  # trainer.ipynb, templates, copies: none
-    pages = sorted(f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-    assert sorted(pools) == pages
-    assert all(pool == {"pool_size": 1} for pool in pools.values())
+    assert pools == {page: {"pool_size": 2} for page in pages}
+    # Voilà's own voila/render pages (its server extension) look the same: voila.json
+    config = json.loads((ROOT / "voila.json").read_text("utf-8"))
+    assert config == {"VoilaConfiguration": PAGE_SETTINGS}
+
+
+def test_a_jupyter_server_with_the_proxy_starts_coursekits_voila_at_coursekit_voila(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib.metadata import entry_points
+
+    from coursekit.live_server import proxy_server
+
+    (entry,) = [
+        e
+        for e in entry_points(group="jupyter_serverproxy_servers")
+        if e.value.startswith("coursekit")
+    ]
+    assert entry.name == "coursekit-voila" and entry.load() is proxy_server
+    monkeypatch.setenv("COURSEKIT_NOTEBOOKS", "course/nb")
+    settings = proxy_server()
+    assert settings["command"][1:] == [
+        "-m",
+        "coursekit.cli",
+        "voila",
+        "--unix-socket={unix_socket}",
+        "--base-url={base_url}coursekit-voila/",
+        "--notebooks=course/nb",
+    ]
+    # a socket in a folder of its own (0700): nobody else on the machine reaches the pages
+    assert settings["unix_socket"] is True and settings["absolute_url"] is True
+    assert settings["launcher_entry"] == {
+        "title": "课程页面（Voilà）",
+        "path_info": "coursekit-voila/voila/render/course/nb/00-start.ipynb",
+    }
+
+
+def test_coursekit_voila_refuses_a_folder_without_course_pages(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from coursekit.cli import main
+
+    result = CliRunner().invoke(main, ["voila", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no course page (NN-<module>.ipynb)" in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.fixture
@@ -65,6 +113,38 @@ def test_a_preheated_kernel_takes_the_query_string_from_the_request_it_waited_fo
     assert requested_paragraph() == 4 and continues()
     wait_for_page()  # the kernel serves its page now: it does not wait again
     assert voila_query == ["/base/voila/query/k1"]
+
+
+def test_a_preheated_kernel_of_a_voila_on_a_unix_socket_asks_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from websockets.sync.server import ServerConnection, unix_serve
+
+    asked: list[str] = []
+
+    def handler(connection: ServerConnection) -> None:
+        assert connection.request is not None
+        asked.append(connection.request.path)
+        connection.send(json.dumps({"QUERY_STRING": "p=3"}))
+
+    path = str(tmp_path / "socket")
+    with unix_serve(handler, path) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        for name, value in {
+            "VOILA_PREHEAT": "True",
+            "VOILA_APP_PORT": "1",  # not asked: the socket is
+            "VOILA_SERVER_URL": "/user/x/coursekit-voila/",
+            "VOILA_KERNEL_ID": "k3",
+            "COURSEKIT_VOILA_SOCKET": path,
+            "QUERY_STRING": "",
+        }.items():
+            monkeypatch.setenv(name, value)
+        wait_for_page()
+        server.shutdown()
+        thread.join(timeout=5)
+    assert asked == ["/user/x/coursekit-voila/voila/query/k3"]
+    assert requested_paragraph() == 3
 
 
 def test_a_kernel_outside_the_pool_does_not_wait(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -254,6 +254,13 @@ class Live(_Source):
             json_schema_extra={"pattern": _FOLDER},
         ),
     ] = "notebooks"
+    preheated: bool = Field(
+        True,
+        description="the links open coursekit's own Voilà at coursekit-voila/, whose pages "
+        "have pre-heated kernels (it needs jupyter-server-proxy on the Binder or the hub's "
+        "single-user servers); false: Voilà's server extension at voila/render/, which "
+        "starts a kernel when a page is opened",
+    )
 
 
 #: The time zone a course's times are shown in when ``course.yaml`` names none.

@@ -34,6 +34,7 @@ COMMANDS = {
     "strip": "coursekit.cli.strip:strip_command",
     "roster": "coursekit.cli.roster:roster_command",
     "serve": "coursekit.cli.serve:serve_command",
+    "voila": "coursekit.cli.voila:voila_command",
 }
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -57,6 +58,7 @@ SHORT_HELP = {
     "serve": "Serve the learner store to hub users (a JupyterHub managed service).",
     "strip": "Strip outputs, execution counts and widget state from notebooks, in place.",
     "validate": "Check a course folder (the bundled course by default) and print its outline.",
+    "voila": "Serve the course's pages with Voilà, each with a pre-heated kernel.",
 }
 
 

@@ -154,15 +154,19 @@ def live_links(course: Course, module_id: str) -> tuple[Link, ...]:
 
     The notebook is named as ``coursekit build`` names it (``04-a3.ipynb``): the
     path is ``voila/render/<live.notebooks>/<name>``, a Binder's ``urlpath`` or the
-    rest of a hub's user-redirect address.
+    rest of a hub's user-redirect address, under ``coursekit-voila/`` (coursekit's
+    pre-heated Voilà, :mod:`coursekit.live_server`) unless ``live.preheated`` is false.
     """
     live = course.meta.live
     if live.binder is None and live.hub is None:
         return ()
     from coursekit.build import notebook_name
+    from coursekit.live_server import PROXY_NAME
 
     index = [m.id for m in course.modules].index(module_id) + 1
     path = quote(f"voila/render/{live.notebooks}/{notebook_name(index, module_id)}")
+    if live.preheated:
+        path = f"{PROXY_NAME}/{path}"
     lang = course.meta.lang
     links = []
     if live.binder is not None:

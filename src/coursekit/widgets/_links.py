@@ -26,6 +26,7 @@ import os
 import warnings
 from urllib.parse import parse_qs
 
+from coursekit.live_server import SOCKET_ENV
 from coursekit.model import Course
 
 __all__ = [
@@ -73,20 +74,29 @@ def _request_details() -> dict[str, object]:
     every kernel it pre-heats.
     """
     from websockets.exceptions import WebSocketException
-    from websockets.sync.client import connect
+    from websockets.sync.client import connect, unix_connect
 
     env = os.environ
     base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    path = f"{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
+    unix_socket = env.get(SOCKET_ENV)  # coursekit's Voilà behind a Jupyter Server's proxy
     url = (
-        f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}"
-        f":{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
+        f"ws://localhost{path}"
+        if unix_socket
+        else f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}"
+        f":{env.get('VOILA_APP_PORT', '8866')}{path}"
     )
     try:
-        with connect(url, open_timeout=5, max_size=_MAX_DETAILS) as socket:
+        with (
+            unix_connect(unix_socket, url, open_timeout=5, max_size=_MAX_DETAILS)
+            if unix_socket
+            else connect(url, open_timeout=5, max_size=_MAX_DETAILS)
+        ) as socket:
             details = json.loads(socket.recv())
     except (OSError, ValueError, WebSocketException) as exc:
         # as Voilà does: the page still shows, without its query string
-        warnings.warn(f"the page's request did not arrive from {url}: {exc}", stacklevel=2)
+        where = f"{url} on {unix_socket}" if unix_socket else url
+        warnings.warn(f"the page's request did not arrive from {where}: {exc}", stacklevel=2)
         return {}
     return details if isinstance(details, dict) else {}
 
