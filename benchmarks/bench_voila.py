@@ -23,14 +23,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,17 +34,15 @@ from pathlib import Path
 from playwright.sync_api import Browser, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' server helpers
+
+from browser import course_env, free_port, server_process  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TARGET_S = 2.0
 WIDGET = ".ck-live"
 NO_PRE = ["--pool=0"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -57,19 +51,8 @@ def voila(extra: list[str], log: Path, proxied: bool = False) -> Iterator[tuple[
 
     ``proxied``: a Jupyter Server instead, whose jupyter-server-proxy starts it.
     """
-    port = _free_port()
-    home = Path(tempfile.mkdtemp(prefix="bench-voila-"))
-    jupyter_path = os.pathsep.join(
-        p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")) if p
-    )
-    # the kernels run in notebooks/: a relative PYTHONPATH=src would find no coursekit
-    # there, and they would import whichever one is installed
-    env = {
-        **os.environ,
-        "COURSEKIT_HOME": str(home),
-        "JUPYTER_PATH": jupyter_path,
-        "PYTHONPATH": str(ROOT / "src"),
-    }
+    port = free_port()
+    env = course_env(Path(tempfile.mkdtemp(prefix="bench-voila-")))
     command = [sys.executable, "-m", "coursekit.cli", "voila", f"--port={port}", *extra]
     url = f"http://127.0.0.1:{port}/"
     pages = f"{url}voila/render/notebooks/"
@@ -87,30 +70,8 @@ def voila(extra: list[str], log: Path, proxied: bool = False) -> Iterator[tuple[
             f"--ServerApp.root_dir={ROOT}",
         ]
         url, pages = f"{url}api/status", f"{url}coursekit-voila/voila/render/notebooks/"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"voila exited with {proc.returncode}: see {log}")
-                try:
-                    with urllib.request.urlopen(url, timeout=5):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{url} did not answer in 90 s") from None
-                    time.sleep(0.2)
-            yield pages, proc.pid
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+    with server_process(command, url, ROOT, env, log) as started:
+        yield pages, started.pid
 
 
 def first_widget(browser: Browser, url: str) -> float:

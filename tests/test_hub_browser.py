@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, need_chromium
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, answer, need_chromium
 from coursekit.content import load_course
 from coursekit.store import RosterEntry
 from hub import API, BRANCHES, SECRETARIES, TRAINER, Hub, coursekit_service, need_hub
@@ -218,12 +218,7 @@ def test_a_learner_opens_a_module_in_coursekits_voila_behind_their_hub_server(
                     f"学员：{NAMES[learner]}（JupyterHub 账号 {learner}）。学习记录会自动保存。"
                 )
             ).to_be_visible()
-            question = page.locator(
-                ".widget-vbox", has_text="判断：应对疫情工作领导小组是1月25日"
-            ).last
-            question.get_by_label("正确").check()
-            question.get_by_role("button", name="提交").click()
-            expect(question.get_by_text("回答正确。")).to_be_visible()
+            answer(page, "判断：应对疫情工作领导小组是1月25日", "正确", "回答正确。")
             # the page's kernel is one Voilà pre-heated: it asked for its request on the socket
             pooled = [
                 env

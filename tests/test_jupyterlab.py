@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, free_port, need_chromium, server
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, answer, free_port, need_chromium, server
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.browser
@@ -116,7 +116,7 @@ def test_binders_learner_view_is_coursekits_voila_behind_the_servers_proxy(
     import sqlite3
     import urllib.request
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     base = lab.removesuffix("/lab")
     url = f"{base}/coursekit-voila/voila/render/notebooks/02-a1.ipynb"
@@ -129,10 +129,7 @@ def test_binders_learner_view_is_coursekits_voila_behind_the_servers_proxy(
         page.goto(url)
         page.get_by_placeholder("请输入你的姓名").fill("丙学员")
         page.get_by_role("button", name="开始学习").click()
-        question = page.locator(".widget-vbox", has_text="习近平总书记是在哪一天作出这一重要指示的")
-        question.last.get_by_label("1月27日").check()
-        question.last.get_by_role("button", name="提交").click()
-        expect(question.last.get_by_text("回答正确。")).to_be_visible()
+        answer(page, "习近平总书记是在哪一天作出这一重要指示的", "1月27日", "回答正确。")
         # the way on to the next module stays in coursekit's Voilà
         hrefs = page.eval_on_selector_all('a[href*="03-a2.ipynb"]', "els => els.map(a => a.href)")
         assert hrefs and all(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, free_port, need_chromium, server
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, course_env, free_port, need_chromium, server
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
@@ -49,17 +48,7 @@ def voila(home: Path, log: Path) -> Iterator[str]:
     with coursekit's template and a learner store in ``home``."""
     need_chromium()
     port = free_port()
-    jupyter_path = os.pathsep.join(
-        p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")) if p
-    )
-    # the kernels run in notebooks/: a relative PYTHONPATH=src would find no coursekit
-    # there, and they would import whichever one is installed
-    env = {
-        **os.environ,
-        "COURSEKIT_HOME": str(home),
-        "JUPYTER_PATH": jupyter_path,
-        "PYTHONPATH": str(ROOT / "src"),
-    }
+    env = course_env(home)
     command = [sys.executable, "-m", "coursekit.cli", "voila", f"--port={port}"]
     with server(command, f"http://127.0.0.1:{port}/", ROOT, env, log) as url:
         yield f"{url}voila/render/notebooks/"

@@ -110,7 +110,12 @@ def test_every_module_renders_in_voila_with_widgets_and_no_code(
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{voila_tree}{notebook}", timeout=90_000)
-        expect(page.get_by_role("button", name="开始学习")).to_be_visible(timeout=90_000)
+        try:
+            expect(page.get_by_role("button", name="开始学习")).to_be_visible(timeout=90_000)
+        except AssertionError:
+            OUTPUT.mkdir(exist_ok=True)
+            page.screenshot(path=str(OUTPUT / f"voila-tree-{notebook}.png"), full_page=True)
+            raise AssertionError(f"{notebook}: {page.inner_text('body')[:3000]}") from None
         expect(page.get_by_text(title, exact=True).first).to_be_visible()
         expect(page.get_by_role("button", name="提交").first).to_be_visible()
         assert page.locator("textarea").count() >= 2  # the reflections
