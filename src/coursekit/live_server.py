@@ -131,8 +131,11 @@ def serve(
     # after voila.json and the command line: these are coursekit's, not the folder's
     for name, value in PAGE_SETTINGS.items():
         setattr(app.voila_configuration, name, value)
-    app.voila_configuration.preheat_kernel = pool > 0 and bool(pages)
+    preheat = pool > 0 and bool(pages)
+    app.voila_configuration.preheat_kernel = preheat
     app.voila_configuration.default_pool_size = 0
+    if preheat:  # Voilà refuses the two together
+        app.voila_configuration.progressive_rendering = False
     app.config.VoilaKernelManager.kernel_pools_config = kernel_pools(pages, pool)
     app.start()
 

@@ -15,7 +15,7 @@ from coursekit.cli._options import HELP, report_errors
     required=False,
     default=".",
     envvar="JUPYTERHUB_ROOT_DIR",  # a hub's single-user server: its root, not its home
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
 )
 @click.option(
     "--notebooks",
@@ -65,6 +65,9 @@ def voila_command(
     """
     from coursekit.live_server import course_pages, serve
 
+    root = root.expanduser()  # a hub's notebook_dir may say ~/...
+    if not root.is_dir():
+        raise click.UsageError(f"{root}: no such folder")
     if not course_pages(root, notebooks):
         raise click.UsageError(
             f"{root / notebooks}: no course page (NN-<module>.ipynb); "

@@ -124,14 +124,17 @@ def module_renderings(
     def each(render: Any) -> dict[str, str]:
         return {MIMETYPES[variant]: str(render(variant)) for variant in VARIANTS}
 
+    def same(html: object) -> dict[str, str]:  # one rendering for every variant
+        return dict.fromkeys(MIMETYPES.values(), str(html))
+
     def reflection(prompt: Any) -> dict[str, str]:
         return each(lambda variant: reflection_html(prompt, variant, lang))
 
     bundles = [
-        each(lambda _: reader_html(course, module, lang)),
+        same(reader_html(course, module, lang)),
         each(lambda variant: checkpoint_set_html(course, module_id, variant, lang)),
         *(reflection(prompt) for prompt in module.reflections),
-        each(lambda _: module_progress_html(course, module_id, lang)),
+        same(module_progress_html(course, module_id, lang)),
         each(lambda variant: record_html(variant, lang)),
     ]
     if audience == "trainer" and (notes := trainer_notes_html(module, lang)):
