@@ -69,7 +69,7 @@ def test_coursekit_voila_refuses_a_folder_without_course_pages(tmp_path: Path) -
 
     result = CliRunner().invoke(main, ["voila", str(tmp_path)])
     assert result.exit_code == 2
-    assert "no course page (NN-<module>.ipynb)" in result.output
+    assert "no course page (such as 02-a1.ipynb)" in result.output
     assert "Traceback" not in result.output
     gone = CliRunner().invoke(main, ["voila"], env={"JUPYTERHUB_ROOT_DIR": str(tmp_path / "gone")})
     assert gone.exit_code == 2

@@ -70,7 +70,7 @@ def voila_command(
         raise click.UsageError(f"{root}: no such folder")
     if not course_pages(root, notebooks):
         raise click.UsageError(
-            f"{root / notebooks}: no course page (NN-<module>.ipynb); "
+            f"{root / notebooks}: no course page (such as 02-a1.ipynb); "
             "run coursekit build, or name the folder with --notebooks"
         )
     serve(
