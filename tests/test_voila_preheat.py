@@ -4,6 +4,7 @@ for the page's request (the browser's side is in ``test_live_voila.py``)."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,14 @@ def test_coursekit_voila_refuses_a_folder_without_course_pages(tmp_path: Path) -
     assert result.exit_code == 2
     assert "no course page (such as 02-a1.ipynb)" in result.output
     assert "Traceback" not in result.output
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "02-a1.ipynb").write_text("{}", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "voila", None)  # as if the voila extra were not installed
+        missing = CliRunner().invoke(main, ["voila", str(tmp_path)])
+    assert missing.exit_code == 1
+    assert "Voilà is not installed: pip install 'coursekit[voila]'" in missing.output
+    assert "Traceback" not in missing.output
     gone = CliRunner().invoke(main, ["voila"], env={"JUPYTERHUB_ROOT_DIR": str(tmp_path / "gone")})
     assert gone.exit_code == 2
     assert f"{tmp_path / 'gone'}: no such folder" in gone.output

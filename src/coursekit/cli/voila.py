@@ -73,6 +73,12 @@ def voila_command(
             f"{root / notebooks}: no course page (such as 02-a1.ipynb); "
             "run coursekit build, or name the folder with --notebooks"
         )
+    try:
+        import voila  # type: ignore[import-untyped]  # noqa: F401  # the voila extra
+    except ImportError:
+        raise click.ClickException(
+            "Voilà is not installed: pip install 'coursekit[voila]'"
+        ) from None
     serve(
         root.resolve(),
         notebooks=notebooks,
