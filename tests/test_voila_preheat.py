@@ -63,6 +63,37 @@ def test_a_jupyter_server_with_the_proxy_starts_coursekits_voila_at_coursekit_vo
     }
 
 
+def test_coursekit_voila_keeps_its_own_settings_over_the_folders_voila_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's voila.json may ask for another template or progressive rendering (which
+    Voilà refuses beside pre-heating): the Voilà that coursekit voila starts is coursekit's."""
+    import signal
+
+    from voila.app import Voila
+
+    from coursekit.live_server import PAGE_SETTINGS, kernel_pools, serve
+
+    (tmp_path / "nb").mkdir()
+    for name in ("00-start.ipynb", "02-a1.ipynb", "trainer.ipynb"):
+        (tmp_path / "nb" / name).write_text("{}", encoding="utf-8")
+    (tmp_path / "voila.json").write_text(
+        json.dumps({"VoilaConfiguration": {"template": "lab", "progressive_rendering": True}}),
+        encoding="utf-8",
+    )
+    started: list[Voila] = []
+    monkeypatch.setattr(Voila, "start", lambda app: started.append(app))
+    monkeypatch.chdir(ROOT)  # serve() moves into the root: back here afterwards
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # Voilà's SIGTERM handler
+    serve(tmp_path, notebooks="nb", pool=2, port=1)
+    (app,) = started
+    settings = app.voila_configuration
+    assert {name: getattr(settings, name) for name in PAGE_SETTINGS} == PAGE_SETTINGS
+    assert settings.preheat_kernel is True and settings.progressive_rendering is False
+    pools = app.config.VoilaKernelManager.kernel_pools_config
+    assert pools == kernel_pools(["nb/00-start.ipynb", "nb/02-a1.ipynb"], 2)
+
+
 def test_coursekit_voila_refuses_a_folder_without_course_pages(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from coursekit.cli._options import HELP, report_errors
+from coursekit.live_server import POOL_ENV
 
 
 @click.command(context_settings=HELP)
@@ -28,7 +29,7 @@ from coursekit.cli._options import HELP, report_errors
     type=click.IntRange(min=0, max=8),
     default=1,
     show_default=True,
-    envvar="COURSEKIT_VOILA_POOL",
+    envvar=POOL_ENV,
     help="Kernels kept pre-heated for each course page (about 90 MB each); 0: none.",
 )
 @click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True)
